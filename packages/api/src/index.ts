@@ -1,3 +1,4 @@
 export * from './resources';
 export * from './object';
 export * from './errors';
+export * from './openapi';

@@ -1,10 +1,14 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 
 /** Any Kubernetes object as it travels through the API: typed metadata, the rest open. */
+/** kubernetes-types marks server-owned fields readonly; the server itself must write them. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type KObjectMeta = Mutable<ObjectMeta>;
+
 export interface KObject {
   apiVersion?: string;
   kind?: string;
-  metadata: ObjectMeta;
+  metadata: KObjectMeta;
   [field: string]: unknown;
 }
 

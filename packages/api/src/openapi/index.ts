@@ -1,0 +1,4 @@
+export * from './schemas';
+export * from './patch-meta';
+export * from './check-fields';
+export * from './document';

@@ -1,0 +1,165 @@
+/**
+ * The registry's bridge to the pure logic in @skiff/api: selectors, defaulting, validation,
+ * schema checks, patches and managed fields, called with the resource's catalogue entry.
+ */
+import {
+  apiVersionOf, KObject, ResourceInfo, StatusError, FieldError, isPlainObject, findByKind,
+  checkFields as schemaCheckFields, patchMetaFor, openApiV3Root, openApiV3Document,
+  applyDefaults as apiApplyDefaults, validateCreate as apiValidateCreate, validateUpdate as apiValidateUpdate,
+  parseLabelSelector, parseFieldSelector, fieldsOf, labelSelectorAsMatcher, formatLabelSelector,
+  applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, updateManagedFields,
+} from '@skiff/api';
+import type { Registry } from './store';
+
+export function checkFields(info: ResourceInfo, obj: unknown): { unknown: string[]; typeErrors: FieldError[] } {
+  return schemaCheckFields(apiVersionOf(info), info.kind, obj);
+}
+
+export function openApiRoot(): unknown {
+  return openApiV3Root();
+}
+
+export function openApiDocument(group: string, version: string): unknown {
+  return openApiV3Document(group, version);
+}
+
+/** A predicate for list/watch, or undefined when no selector narrows the result. Bad selectors are 400s. */
+export function compileSelectors(info: ResourceInfo, labelSelector?: string, fieldSelector?: string): ((obj: KObject) => boolean) | undefined {
+  const preds: ((obj: KObject) => boolean)[] = [];
+  if (labelSelector && labelSelector.trim()) {
+    let sel;
+    try {
+      sel = parseLabelSelector(labelSelector);
+    } catch (e) {
+      throw StatusError.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+    }
+    preds.push((o) => sel.matches(o.metadata.labels ?? {}));
+  }
+  if (fieldSelector && fieldSelector.trim()) {
+    let reqs;
+    try {
+      reqs = parseFieldSelector(fieldSelector);
+    } catch (e) {
+      throw StatusError.badRequest((e as Error).message);
+    }
+    // Unsupported field labels are refused up front, as Kubernetes does.
+    const sample = fieldsOf(info.kind, { metadata: {} });
+    for (const r of reqs) {
+      if (!(r.field in sample)) throw StatusError.badRequest(`field label not supported: ${r.field}`);
+    }
+    preds.push((o) => {
+      const fields = fieldsOf(info.kind, o);
+      return reqs.every((r) => (r.op === '!=' ? fields[r.field] !== r.value : fields[r.field] === r.value));
+    });
+  }
+  if (!preds.length) return undefined;
+  return (o) => preds.every((p) => p(o));
+}
+
+export function selectorString(selector: unknown): string {
+  if (!isPlainObject(selector)) return '';
+  try {
+    return formatLabelSelector(selector);
+  } catch {
+    return '';
+  }
+}
+
+export function labelSelectorMatcher(selector: unknown): ((labels: Record<string, string>) => boolean) | undefined {
+  if (!isPlainObject(selector)) return undefined;
+  return labelSelectorAsMatcher(selector);
+}
+
+/** What create resets before defaults: status belongs to controllers and agents. */
+export function prepareForCreate(info: ResourceInfo, obj: KObject): void {
+  switch (info.kind) {
+    case 'Pod':
+      obj.status = { phase: 'Pending' };
+      return;
+    case 'Namespace':
+      obj.status = { phase: 'Active' };
+      return;
+    case 'Service':
+      obj.status = { loadBalancer: {} };
+      return;
+    case 'Node':
+    case 'PersistentVolume':
+    case 'PersistentVolumeClaim':
+    case 'Event':
+    case 'Lease':
+      return;
+    default:
+      if (info.subresources.some((s) => s.name === 'status')) obj.status = {};
+  }
+}
+
+export function applyDefaults(info: ResourceInfo, obj: KObject): void {
+  apiApplyDefaults(info.kind, apiVersionOf(info), obj);
+}
+
+export function validateCreate(info: ResourceInfo, obj: KObject): FieldError[] {
+  return apiValidateCreate(info, obj);
+}
+
+export function validateUpdate(info: ResourceInfo, obj: KObject, old: KObject): FieldError[] {
+  return apiValidateUpdate(info, obj, old);
+}
+
+export function jsonPatch(obj: KObject, ops: unknown): KObject {
+  if (!Array.isArray(ops)) throw StatusError.badRequest('the JSON patch must be a list of operations');
+  return applyJsonPatch(obj, ops) as KObject;
+}
+
+export function mergePatch(obj: KObject, patch: unknown): KObject {
+  return applyMergePatch(obj, patch) as KObject;
+}
+
+export function strategicPatch(info: ResourceInfo, obj: KObject, patch: unknown): KObject {
+  return applyStrategicMergePatch(obj, patch, patchMetaFor(apiVersionOf(info), info.kind)) as KObject;
+}
+
+/** Server-side apply; `live` undefined creates. */
+export function applyPatch(info: ResourceInfo, live: KObject | undefined, applied: unknown, manager: string, force: boolean): KObject {
+  if (!isPlainObject(applied)) throw StatusError.badRequest('the apply patch must be an object');
+  const av = applied.apiVersion;
+  const kind = applied.kind;
+  if (av === undefined || kind === undefined) {
+    throw StatusError.badRequest('apiVersion and kind must be set in an apply patch');
+  }
+  if (av !== apiVersionOf(info) || kind !== info.kind) {
+    const target = findByKind(String(av), String(kind));
+    if (!target || target !== info) throw StatusError.badRequest(`the API version in the data (${String(av)}) does not match the expected API version (${apiVersionOf(info)})`);
+  }
+  const r = serverSideApply({
+    live, applied: applied as KObject, manager, force, meta: patchMetaFor(apiVersionOf(info), info.kind),
+    apiVersion: apiVersionOf(info), now: new Date(),
+  });
+  return r.object as KObject;
+}
+
+/** Gives the fields an ordinary write changed to its manager in metadata.managedFields. */
+export function trackManagedFields(info: ResourceInfo, before: KObject | undefined, after: KObject, manager: string, operation: 'Update'): void {
+  const mf = updateManagedFields({
+    before, after, manager, operation, apiVersion: apiVersionOf(info),
+    meta: patchMetaFor(apiVersionOf(info), info.kind), now: new Date(),
+  });
+  if (mf) after.metadata.managedFields = mf as KObject['metadata']['managedFields'];
+}
+
+/** Eviction admission: PodDisruptionBudgets that would be violated refuse with 429. */
+export async function checkEviction(registry: Registry, namespace: string, name: string): Promise<void> {
+  const podInfo = findByKind('v1', 'Pod')!;
+  const pdbInfo = findByKind('policy/v1', 'PodDisruptionBudget')!;
+  const pod = await registry.get(podInfo, namespace, name);
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending') return;
+  const pdbs = await registry.list(pdbInfo, namespace, {});
+  for (const pdb of pdbs.items) {
+    const match = labelSelectorMatcher((pdb.spec as { selector?: unknown } | undefined)?.selector);
+    if (!match || !match(pod.metadata.labels ?? {})) continue;
+    const allowed = (pdb.status as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0;
+    if (allowed <= 0) {
+      throw StatusError.tooManyRequests(`Cannot evict pod as it would violate the pod's disruption budget.`, 10);
+    }
+  }
+}

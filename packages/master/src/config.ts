@@ -1,0 +1,80 @@
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** The one typed configuration of skiff-master. */
+export interface MasterConfig {
+  home: string;
+  etcdServers: string[];
+  bindAddress: string;
+  securePort: number;
+  /** Extra addresses for the serving certificate and the address agents and clients use. */
+  advertiseAddress: string;
+  serviceClusterIPRange: string;
+  nodePortRange: [number, number];
+  logFile?: string;
+  tokenAuthFile?: string;
+  /** Watch bookmarks interval. */
+  bookmarkIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+const FLAGS: Record<string, string> = {
+  '--home': 'home', '--etcd-servers': 'etcdServers', '--bind-address': 'bindAddress', '--secure-port': 'securePort',
+  '--advertise-address': 'advertiseAddress', '--service-cluster-ip-range': 'serviceClusterIPRange',
+  '--service-node-port-range': 'nodePortRange', '--log-file': 'logFile', '--token-auth-file': 'tokenAuthFile',
+  '--bookmark-interval': 'bookmarkIntervalMs',
+};
+
+export function usage(): string {
+  return `usage: skiff-master [flags]\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
+}
+
+/** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */
+export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): MasterConfig {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const flag = eq >= 0 ? a.slice(0, eq) : a;
+    const key = FLAGS[flag];
+    if (!key) throw new ConfigError(`unknown flag: ${flag}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`flag needs a value: ${flag}`);
+    raw[key] = value;
+  }
+  const home = raw.home ?? env.SKIFF_HOME ?? join(homedir(), '.skiff');
+  const port = Number(raw.securePort ?? 6443);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--secure-port: must be a port number, got "${raw.securePort}"`);
+  const npr = (raw.nodePortRange ?? '30000-32767').split('-').map(Number);
+  if (npr.length !== 2 || npr.some((n) => !Number.isInteger(n) || n < 1 || n > 65535) || npr[0]! > npr[1]!) {
+    throw new ConfigError(`--service-node-port-range: must be like 30000-32767, got "${raw.nodePortRange}"`);
+  }
+  const cidr = raw.serviceClusterIPRange ?? '10.96.0.0/12';
+  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new ConfigError(`--service-cluster-ip-range: must be a CIDR, got "${cidr}"`);
+  const servers = (raw.etcdServers ?? 'http://127.0.0.1:2379').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of servers) if (!/^https?:\/\/[^/]+$/.test(s)) throw new ConfigError(`--etcd-servers: "${s}" is not a URL like http://127.0.0.1:2379`);
+  const bookmark = Number(raw.bookmarkIntervalMs ?? 60000);
+  const cfg: MasterConfig = {
+    home,
+    etcdServers: servers,
+    bindAddress: raw.bindAddress ?? '0.0.0.0',
+    securePort: port,
+    advertiseAddress: raw.advertiseAddress ?? '127.0.0.1',
+    serviceClusterIPRange: cidr,
+    nodePortRange: [npr[0]!, npr[1]!],
+    bookmarkIntervalMs: Number.isFinite(bookmark) && bookmark > 0 ? bookmark : 60000,
+  };
+  if (raw.logFile) cfg.logFile = raw.logFile;
+  if (raw.tokenAuthFile) cfg.tokenAuthFile = raw.tokenAuthFile;
+  return cfg;
+}
+
+export function certificateSANs(cfg: MasterConfig, kubernetesServiceIP: string): { dnsNames: string[]; ips: string[] } {
+  const ips = new Set(['127.0.0.1', kubernetesServiceIP, cfg.advertiseAddress]);
+  if (cfg.bindAddress !== '0.0.0.0') ips.add(cfg.bindAddress);
+  return {
+    dnsNames: ['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: [...ips],
+  };
+}

@@ -1,0 +1,2 @@
+export * from './master';
+export * from './config';

@@ -6,20 +6,21 @@
 # Environment:
 #   SKIFF_HOME            state directory (default: $HOME/.skiff)
 #   SKIFF_ETCD_COMPACTION etcd periodic auto-compaction retention (default: 1h)
-#   SKIFF_DOCKER_SOCK     Docker socket used/started by ensure_dockerd (default: /var/run/docker.sock)
 
 SKIFF_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SKIFF_HOME="${SKIFF_HOME:-${HOME:-/root}/.skiff}"
-SKIFF_RUN="$SKIFF_HOME/run"
-SKIFF_LOGS="$SKIFF_HOME/logs"
-SKIFF_ETCD_DIR="$SKIFF_HOME/etcd"
-SKIFF_DOCKER_SOCK="${SKIFF_DOCKER_SOCK:-/var/run/docker.sock}"
+SKIFF_DOCKER_SOCK=/var/run/docker.sock   # the default engine: the one `up` and the tests use
 export SKIFF_HOME SKIFF_REPO
 
 # Daemons live in sbin on Debian; make sure we find them even from a trimmed PATH.
 case ":$PATH:" in *":/usr/sbin:"*) ;; *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" ;; esac
 export PATH
 
+mkdir -p "$SKIFF_HOME"
+SKIFF_HOME="$(cd "$SKIFF_HOME" && pwd)"   # daemons get absolute paths
+SKIFF_RUN="$SKIFF_HOME/run"
+SKIFF_LOGS="$SKIFF_HOME/logs"
+SKIFF_ETCD_DIR="$SKIFF_HOME/etcd"
 mkdir -p "$SKIFF_RUN" "$SKIFF_LOGS" "$SKIFF_ETCD_DIR"
 
 log()  { printf '[skiff %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -61,6 +62,7 @@ ensure_system_packages() {
     printf '#!/bin/sh\n# temporary, created by skiff scripts/lib.sh during apt-get install\nexit 101\n' >"$policy"
     chmod 755 "$policy"
     made_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d; exit 130' INT TERM
   fi
   local rc=0
   {
@@ -69,7 +71,7 @@ ensure_system_packages() {
       --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
       "${missing[@]}"
   } || rc=$?
-  if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi
+  if [ "$made_policy" = 1 ]; then rm -f "$policy"; trap - INT TERM; fi
   [ "$rc" = 0 ] || die "apt-get install ${missing[*]} failed (exit $rc)"
   log "installed: ${missing[*]}"
 }
@@ -199,14 +201,13 @@ start_bg() {
       fd="${fd##*/}"
       case "$fd" in 0|1|2) ;; *) [ "$fd" -gt 2 ] 2>/dev/null && { eval "exec $fd>&-" 2>/dev/null || true; } ;; esac
     done
-    cd / && exec setsid nohup "$@" </dev/null >>"$logfile" 2>&1
+    cd "$SKIFF_REPO" && exec setsid nohup "$@" </dev/null >>"$logfile" 2>&1
   ) &
   local pid=$!
   disown "$pid" 2>/dev/null || true   # a daemon, not a job of this shell
   local want; want="$(IFS=' '; printf '%s' "$*")"
   printf '%s\n%s\n' "$pid" "$want" >"$pidfile"
   # Wait until the exec chain (subshell -> setsid -> nohup -> cmd) has landed on cmd.
-
   local i
   for i in $(seq 1 50); do
     if pid_alive "$pidfile"; then
@@ -258,7 +259,6 @@ stop_pid() {
       if [ "$pgid" = "$pid" ]; then
         kill -KILL -- "-$pid" 2>/dev/null || true
       fi
-      local j
       for _ in $(seq 1 50); do _proc_running "$pid" || break; sleep 0.1; done
     fi
   fi
@@ -376,9 +376,7 @@ ensure_dockerd() {
     ensure_cgroups
     _docker_clean_stale
     log "starting dockerd"
-    local args=()
-    [ "$SKIFF_DOCKER_SOCK" = /var/run/docker.sock ] || args+=(--host "unix://$SKIFF_DOCKER_SOCK")
-    start_bg dockerd "$pidfile" "$logfile" dockerd "${args[@]}" || die "dockerd failed to start (see $logfile)"
+    start_bg dockerd "$pidfile" "$logfile" dockerd || die "dockerd failed to start (see $logfile)"
     SKIFF_DOCKERD_STARTED=1
   fi
   printf '[skiff] waiting for Docker ' >&2
@@ -397,6 +395,7 @@ ensure_dockerd() {
 # ---------------------------------------------------------------------------
 
 etcd_healthy() { # <client-port>
+  tcp_port_open "$1" || return 1
   ETCDCTL_API=3 timeout 10 etcdctl --endpoints "http://127.0.0.1:$1" --dial-timeout=2s --command-timeout=3s \
     endpoint health >/dev/null 2>&1
 }
@@ -426,7 +425,7 @@ ensure_etcd() {
     fi
     tcp_port_open "$cport" && die "port $cport is in use by something that is not a healthy etcd"
     tcp_port_open "$pport" && die "etcd peer port $pport is in use"
-    mkdir -p "$data" && chmod 700 "$data"
+    mkdir -p "$data" && chmod 700 "$data" && data="$(cd "$data" && pwd)"
     start_bg "etcd $name" "$pidfile" "$logfile" etcd \
       --name "$name" \
       --data-dir "$data" \
@@ -444,7 +443,6 @@ ensure_etcd() {
       || die "etcd $name failed to start (see $logfile)"
     SKIFF_ETCD_STARTED=1
   fi
-
   printf '[skiff] waiting for etcd %s on %s ' "$name" "$url" >&2
   for _ in $(seq 1 60); do
     if etcd_healthy "$cport"; then printf ' healthy\n' >&2; return 0; fi

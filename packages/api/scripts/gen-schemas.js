@@ -540,7 +540,7 @@ function itemSchema(s) {
   return s.$ref ? { allOf: [s], default: {} } : s;
 }
 
-/** Properties referencing a component: `allOf: [{$ref}]` so a description can sit beside it. */
+/** Stable key order, recursively; property references wrapped by wrapRef. */
 function sortKeys(schema) {
   const s = { ...schema };
   if (s.properties) {
@@ -555,6 +555,7 @@ function sortKeys(schema) {
   return out;
 }
 
+/** Properties referencing a component: `allOf: [{$ref}]` so a description can sit beside it. */
 function wrapRef(p) {
   if (!p.$ref) return p;
   const { $ref, ...rest } = p;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RESOURCES, groupVersions } from '../resources';
 import { openApiV3Document, openApiV3DocumentJson, openApiV3Root, parseOpenApiV3Path, type OpenApiOperation } from './document';
-import { REF_PREFIX, type Schema, refName, resolveSchema } from './schemas';
+import { REF_PREFIX, type Schema, loadSchemas, refName, resolveSchema } from './schemas';
 
 const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
@@ -97,6 +97,13 @@ test('apps/v1 carries the Deployment schema for explain and strategic merge patc
   assert.equal(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.properties?.generation?.format, 'int64');
   assert.equal(schemas['io.k8s.api.apps.v1.DeploymentSpec']?.properties?.replicas?.format, 'int32');
   assert.equal(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']?.['x-kubernetes-int-or-string'], true);
-  assert.equal(schemas['io.k8s.apimachinery.pkg.api.resource.Quantity']?.type, 'string');
+  assert.deepEqual(schemas['io.k8s.apimachinery.pkg.api.resource.Quantity']?.oneOf, [{ type: 'string' }, { type: 'number' }]);
   assert.equal(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time']?.format, 'date-time');
+});
+
+test('generated schemas are up to date with the generator (strict: every table entry resolves)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const gen = require('../../scripts/gen-schemas.js') as { generate: (o: { strict: boolean }) => unknown };
+  const fresh = gen.generate({ strict: true });
+  assert.deepEqual(fresh, JSON.parse(JSON.stringify(loadSchemas())));
 });

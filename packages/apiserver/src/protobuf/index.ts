@@ -158,7 +158,13 @@ export function wrapK8sProtobuf(apiVersion: string, kind: string, raw: Uint8Arra
  * Throws K8sProtobufUnsupportedKindError (415) or K8sProtobufDecodeError (400).
  */
 export function decodeK8sProtobuf(body: Buffer | Uint8Array): DecodedK8sObject {
-  const root = loadK8sProtoRoot(); // a missing schema is a server bug, not a client error
+  let root: protobuf.Root;
+  try {
+    root = loadK8sProtoRoot();
+  } catch (e) {
+    // a missing or broken schema is a server bug, not a client error
+    throw StatusError.internal(`cannot load the Kubernetes protobuf schemas: ${errorText(e)}`);
+  }
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (bytes.length < K8S_PROTOBUF_MAGIC.length || !bytes.subarray(0, 4).equals(K8S_PROTOBUF_MAGIC)) {
     throw new K8sProtobufDecodeError('the body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
@@ -193,21 +199,29 @@ export function decodeK8sProtobuf(body: Buffer | Uint8Array): DecodedK8sObject {
   } else {
     const typeName = protobufMessageTypeFor(apiVersion, kind);
     if (!typeName) throw new K8sProtobufUnsupportedKindError(apiVersion, kind);
-    const type = root.lookupType(typeName);
-    let message: protobuf.Message;
-    try {
-      message = type.decode(raw);
-    } catch (e) {
-      throw new K8sProtobufDecodeError(`malformed ${kind}: ${errorText(e)}`);
-    }
-    try {
-      object = messageToJSON(type, message, 0) as Record<string, unknown>;
-    } catch (e) {
-      if (e instanceof StatusError) throw e;
-      throw new K8sProtobufDecodeError(`malformed ${kind}: ${errorText(e)}`);
-    }
+    object = decodeK8sMessage(typeName, raw) as Record<string, unknown>;
   }
   return { apiVersion, kind, object: { apiVersion, kind, ...withoutTypeMeta(object) } };
+}
+
+/**
+ * Decodes one message of the given type (e.g. `k8s.io.api.core.v1.PodSpec`) from its protobuf
+ * bytes, without envelope, into its Kubernetes JSON form. Throws K8sProtobufDecodeError (400).
+ */
+export function decodeK8sMessage(typeName: string, raw: Uint8Array): unknown {
+  const type = loadK8sProtoRoot().lookupType(typeName);
+  let message: protobuf.Message;
+  try {
+    message = type.decode(raw);
+  } catch (e) {
+    throw new K8sProtobufDecodeError(`malformed ${type.name}: ${errorText(e)}`);
+  }
+  try {
+    return messageToJSON(type, message, 0);
+  } catch (e) {
+    if (e instanceof StatusError) throw e;
+    throw new K8sProtobufDecodeError(`malformed ${type.name}: ${errorText(e)}`);
+  }
 }
 
 function withoutTypeMeta(o: Record<string, unknown>): Record<string, unknown> {
@@ -257,7 +271,10 @@ function messageToJSON(type: protobuf.Type, msg: protobuf.Message | Record<strin
       const entries = Object.entries(value as Record<string, unknown>);
       if (entries.length === 0) continue;
       const map: Record<string, unknown> = {};
-      for (const [k, v] of entries) map[k] = valueToJSON(field, v, depth + 1);
+      for (const [k, v] of entries) {
+        // defineProperty: a key such as "__proto__" stays a plain own property, as JSON.parse makes it
+        Object.defineProperty(map, k, { value: valueToJSON(field, v, depth + 1), enumerable: true, writable: true, configurable: true });
+      }
       out[jsonName] = map;
     } else if (field.repeated) {
       const items = value as unknown[];

@@ -60,6 +60,8 @@ export interface NamespaceLookup {
 }
 
 const MAX_RETRIES = 16;
+/** Kinds whose PUT creates a missing object, as their Kubernetes strategies allow. */
+const CREATE_ON_UPDATE = new Set(['Endpoints', 'Event', 'Lease', 'EndpointSlice', 'Node']);
 
 function nowRFC3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -244,7 +246,7 @@ export class Registry {
     const wantRV = input.metadata.resourceVersion;
     return this.guaranteedUpdate(info, namespace, name, opts, async (old) => {
       if (!old) {
-        if (opts.subresource || wantRV) throw StatusError.notFound(info.plural, name, info.group);
+        if (opts.subresource || wantRV || !CREATE_ON_UPDATE.has(info.kind)) throw StatusError.notFound(info.plural, name, info.group);
         return { create: { ...input, metadata: { ...input.metadata, name } } };
       }
       if (wantRV && wantRV !== old.metadata.resourceVersion) {

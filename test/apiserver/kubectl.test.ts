@@ -176,7 +176,7 @@ describe('kubectl 1.32 against skiff-master', () => {
     assert.equal(await cp.k(['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}']), '1');
     await cp.k(['patch', 'deploy', 'ssa', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"skiff/web:2"}]}}}}']);
     await cp.k(['patch', 'deploy', 'ssa', '--type', 'merge', '-p', '{"metadata":{"labels":{"m":"1"}}}']);
-    await cp.k(['patch', 'deploy', 'ssa', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/minReadySeconds","value":7}]']);
+    await cp.k(['patch', 'deploy', 'ssa', '--type', 'json', '-p', '[{"op":"add","path":"/spec/minReadySeconds","value":7}]']);
     const p = JSON.parse(await cp.k(['get', 'deploy', 'ssa', '-o', 'json'])) as Record<string, any>;
     assert.equal(p.spec.template.spec.containers.length, 1);
     assert.equal(p.spec.template.spec.containers[0].image, 'skiff/web:2');
@@ -278,7 +278,7 @@ describe('kubectl 1.32 against skiff-master', () => {
     assert.equal(first.items.length, 3);
     assert.ok(first.metadata.continue);
     let seen = first.items.length;
-    let token = first.metadata.continue;
+    let token: string | undefined = first.metadata.continue;
     while (token) {
       const page = JSON.parse((await cp.rawGet(`/api/v1/namespaces/default/configmaps?limit=3&continue=${encodeURIComponent(token)}`)).body) as { items: unknown[]; metadata: { continue?: string } };
       seen += page.items.length;

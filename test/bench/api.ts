@@ -143,7 +143,8 @@ export async function benchApi(): Promise<void> {
     const rawWatch: number[] = [];
     for (let i = 0; i < N_WATCH; i++) {
       const name = `w-${i}`;
-      const obj = { ...podJson(name), metadata: { ...podJson(name).metadata, uid: `u-${i}`, creationTimestamp: new Date().toISOString() } };
+      const base = podJson(name);
+      const obj = { ...base, metadata: { ...(base.metadata as Record<string, unknown>), uid: `u-${i}`, creationTimestamp: new Date().toISOString() } };
       await new Promise<void>((done) => {
         pending.set(name, { start: process.hrtime.bigint(), done });
         void etcd.put(`/registry/core/pods/default/${name}`).value(JSON.stringify(obj));

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'node:https';
 
-export const REPO = resolve(__dirname, '..', '..');
+export const REPO = resolve(__dirname, '..', '..', '..');
+
+/** An error that ends waitFor at once (a process died). */
+export class FatalWaitError extends Error {}
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -28,6 +31,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
       const v = await fn();
       if (v !== undefined && v !== false) return v as T;
     } catch (e) {
+      if (e instanceof FatalWaitError) throw e;
       lastErr = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
@@ -72,7 +76,7 @@ export class EtcdProcess {
     let err = '';
     this.proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); if (err.length > 10000) err = err.slice(-5000); });
     await waitFor('etcd', async () => {
-      if (this.proc?.exitCode !== null) throw new Error(`etcd exited: ${err}`);
+      if (this.proc?.exitCode !== null) throw new FatalWaitError(`etcd exited: ${err}`);
       const r = await run('etcdctl', ['--endpoints', this.clientUrl, 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' }, timeoutMs: 5000 });
       return r.code === 0;
     }, 30_000);
@@ -129,7 +133,7 @@ export class ControlPlane {
     let err = '';
     this.master.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
     await waitFor('skiff-master /readyz', async () => {
-      if (this.master?.exitCode !== null) throw new Error(`skiff-master exited: ${err}`);
+      if (this.master?.exitCode !== null) throw new FatalWaitError(`skiff-master exited: ${err}`);
       return (await this.rawGet('/readyz')).status === 200;
     }, 60_000);
     this.kubeconfig = join(this.dir, 'admin.kubeconfig');

@@ -31,10 +31,6 @@ export function setOwn(o: JsonObject, key: string, value: unknown): void {
   }
 }
 
-export function deleteOwn(o: JsonObject, key: string): void {
-  if (hasOwn(o, key)) delete o[key];
-}
-
 /** Deep copy of a JSON value (objects, arrays, scalars). `undefined` members are dropped. */
 export function cloneJson<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x) => cloneJson(x)) as unknown as T;
@@ -63,20 +59,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
   return ak.length === bk.length && ak.every((k) => hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
-}
-
-/** Removes `null` members of objects, recursively (also inside list items). Returns a new value. */
-export function withoutNulls<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => withoutNulls(x)) as unknown as T;
-  if (isJsonObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v)) {
-      const x = v[k];
-      if (x !== null && x !== undefined) setOwn(out, k, withoutNulls(x));
-    }
-    return out as T;
-  }
-  return v;
 }
 
 /** A short JSON rendering of a value for error messages. */

@@ -128,11 +128,15 @@ export function encodeManagedFields(managers: ManagerMap): ManagedFieldsEntry[] 
     return cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? '');
   });
   return list.map((m) => {
-    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
-    if (m.time) e.time = m.time;
-    e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = m.set.toFieldsV1();
-    if (m.subresource) e.subresource = m.subresource;
+    const e: ManagedFieldsEntry = {
+      manager: m.manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      ...(m.time ? { time: m.time } : {}),
+      fieldsType: 'FieldsV1',
+      fieldsV1: m.set.toFieldsV1(),
+      ...(m.subresource ? { subresource: m.subresource } : {}),
+    };
     return e;
   });
 }
@@ -237,11 +241,11 @@ export function recordUpdate(
   return true;
 }
 
-export interface UpdateManagedFieldsOptions {
+export interface UpdateManagedFieldsOptions<T extends JsonObject = JsonObject> {
   /** The object before the write; undefined for a create. */
   before: JsonObject | undefined;
   /** The object about to be stored. Its own `metadata.managedFields`, when set, replace the old ones (`[{}]` clears them). */
-  after: JsonObject;
+  after: T;
   /** The `fieldManager` of the request. */
   manager: string;
   operation?: 'Update';
@@ -256,9 +260,9 @@ export interface UpdateManagedFieldsOptions {
   ignoredFields?: readonly (readonly string[])[];
 }
 
-export interface ManagedFieldsResult {
+export interface ManagedFieldsResult<T extends JsonObject = JsonObject> {
   /** A copy of `after` with the new `metadata.managedFields` (left out when empty). */
-  object: JsonObject;
+  object: T;
   managedFields: ManagedFieldsEntry[];
 }
 
@@ -267,18 +271,18 @@ function isResetRequest(v: unknown): boolean {
 }
 
 /** `object` with `metadata.managedFields` set to `entries` (removed when there are none). */
-export function withManagedFields(object: JsonObject, entries: ManagedFieldsEntry[]): JsonObject {
-  const copy = cloneJson(object);
+export function withManagedFields<T extends JsonObject>(object: T, entries: ManagedFieldsEntry[]): T {
+  const copy: JsonObject = cloneJson(object);
   let md = getOwn(copy, 'metadata');
   if (!isJsonObject(md)) {
-    if (entries.length === 0) return copy;
+    if (entries.length === 0) return copy as T;
     md = {};
     copy.metadata = md;
   }
   const metadata = md as JsonObject;
   if (entries.length > 0) metadata.managedFields = entries;
   else delete metadata.managedFields;
-  return copy;
+  return copy as T;
 }
 
 /**
@@ -287,10 +291,10 @@ export function withManagedFields(object: JsonObject, entries: ManagedFieldsEntr
  * not tracked, and a failure to compute them (e.g. an invalid list) clears them rather
  * than failing the write.
  */
-export function updateManagedFields(opts: UpdateManagedFieldsOptions): ManagedFieldsResult {
+export function updateManagedFields<T extends JsonObject>(opts: UpdateManagedFieldsOptions<T>): ManagedFieldsResult<T> {
   const { before, after, manager, apiVersion, meta } = opts;
   const now = formatTime(opts.now);
-  const done = (entries: ManagedFieldsEntry[]): ManagedFieldsResult => ({ object: withManagedFields(after, entries), managedFields: entries });
+  const done = (entries: ManagedFieldsEntry[]): ManagedFieldsResult<T> => ({ object: withManagedFields(after, entries), managedFields: entries });
   try {
     const beforeEntries = before ? getOwn((getOwn(before, 'metadata') ?? {}) as JsonObject, 'managedFields') : undefined;
     const afterEntries = getOwn((getOwn(after, 'metadata') ?? {}) as JsonObject, 'managedFields');

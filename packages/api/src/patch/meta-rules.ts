@@ -5,14 +5,6 @@
  */
 import type { PatchMeta } from '../patch-meta';
 
-export function fieldMetaOf(meta: PatchMeta | undefined, name: string): PatchMeta | undefined {
-  return meta?.field(name);
-}
-
-export function itemMetaOf(meta: PatchMeta | undefined): PatchMeta | undefined {
-  return meta?.items();
-}
-
 /** `x-kubernetes-patch-strategy` split on commas: `merge,retainKeys` -> [merge, retainKeys]. */
 export function patchStrategies(meta: PatchMeta | undefined): string[] {
   const s = meta?.patchStrategy;

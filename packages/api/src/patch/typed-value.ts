@@ -93,15 +93,16 @@ function indexList(list: unknown[], kind: ApplyListKind, path: FieldPath, strict
 /**
  * The set of fields `obj` sets, as server-side apply records it for an applier: every
  * scalar, every list item (`k:`/`v:`), atomic lists and maps as one field, empty objects
- * and nulls. Throws a 400 StatusError on duplicate list keys.
+ * and nulls. With `strict` (the default, for applied configurations) duplicate list keys
+ * are a 400 StatusError; otherwise (stored objects) later duplicates are left out.
  */
-export function fieldsToSet(obj: unknown, meta: PatchMeta | undefined): FieldSet {
+export function fieldsToSet(obj: unknown, meta: PatchMeta | undefined, strict = true): FieldSet {
   const set = new FieldSet();
-  walkToSet(obj, meta, [], set);
+  walkToSet(obj, meta, [], set, strict);
   return set;
 }
 
-function walkToSet(v: unknown, meta: PatchMeta | undefined, path: string[], set: FieldSet): void {
+function walkToSet(v: unknown, meta: PatchMeta | undefined, path: string[], set: FieldSet, strict: boolean): void {
   if (isJsonObject(v)) {
     if (isAtomicMap(meta)) {
       set.insert(path);
@@ -112,7 +113,7 @@ function walkToSet(v: unknown, meta: PatchMeta | undefined, path: string[], set:
       const child = v[k];
       if (child === undefined) continue;
       const cp = [...path, fieldElement(k)];
-      walkToSet(child, meta?.field(k), cp, set);
+      walkToSet(child, meta?.field(k), cp, set, strict);
       if (child === null || (isJsonObject(child) && Object.keys(child).length === 0) || deduced) set.insert(cp);
     }
     return;
@@ -123,11 +124,12 @@ function walkToSet(v: unknown, meta: PatchMeta | undefined, path: string[], set:
       set.insert(path);
       return;
     }
-    const { order, items } = indexList(v, kind, path, true);
+    const { order, items } = indexList(v, kind, path, strict);
     const itemMeta = meta?.items();
     for (const pe of order) {
+      if (pe.startsWith(DUPLICATE_PREFIX)) continue;
       const cp = [...path, pe];
-      walkToSet(items.get(pe), itemMeta, cp, set);
+      walkToSet(items.get(pe), itemMeta, cp, set, strict);
       set.insert(cp);
     }
     return;

@@ -31,10 +31,10 @@ test('numbers from JSON are quantities', () => {
 });
 
 test('malformed quantities are rejected with the Kubernetes message', () => {
-  for (const bad of ['', 'abc', '1.2.3', '1 Gi', ' 1', '1Gi ', '--1']) {
+  for (const bad of ['', 'abc', '1.2.3', '1 Gi', ' 1', '1Gi ', '1KiB', '1kb']) {
     assert.throws(() => parseQuantity(bad), (e: unknown) => e instanceof QuantityError && e.message === QUANTITY_FORMAT_ERROR, bad);
   }
-  for (const bad of ['1K', '1Mi5', '1Ee3', '1KiB', '1kb']) {
+  for (const bad of ['1K', '1Mi5', '1Ee3', '--1']) {
     assert.throws(() => parseQuantity(bad), (e: unknown) => e instanceof QuantityError && e.message === QUANTITY_SUFFIX_ERROR, bad);
   }
   assert.throws(() => parseQuantity('Ki'), /unable to parse numeric part of quantity/);

@@ -5,11 +5,16 @@
 import {
   apiVersionOf, KObject, ResourceInfo, StatusError, FieldError, isPlainObject, findByKind,
   checkFields as schemaCheckFields, patchMetaFor, openApiV3Root, openApiV3Document,
-  applyDefaults as apiApplyDefaults, validateCreate as apiValidateCreate, validateUpdate as apiValidateUpdate,
-  parseLabelSelector, parseFieldSelector, fieldsOf, labelSelectorAsMatcher, formatLabelSelector,
+  applyDefaults as apiApplyDefaults,
+  parseLabelSelector, fieldSelectorMatcher, labelSelectorAsMatcher, formatLabelSelector,
   applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, updateManagedFields,
 } from '@skiff/api';
 import type { Registry } from './store';
+import * as api from '@skiff/api';
+
+// TEMPORARY while validation lands.
+const apiValidateCreate = (info: ResourceInfo, obj: KObject): FieldError[] => ((api as unknown as Record<string, (...a: unknown[]) => FieldError[]>).validateCreate?.(info, obj) ?? []);
+const apiValidateUpdate = (info: ResourceInfo, obj: KObject, old: KObject): FieldError[] => ((api as unknown as Record<string, (...a: unknown[]) => FieldError[]>).validateUpdate?.(info, obj, old) ?? []);
 
 export function checkFields(info: ResourceInfo, obj: unknown): { unknown: string[]; typeErrors: FieldError[] } {
   return schemaCheckFields(apiVersionOf(info), info.kind, obj);
@@ -36,21 +41,13 @@ export function compileSelectors(info: ResourceInfo, labelSelector?: string, fie
     preds.push((o) => sel.matches(o.metadata.labels ?? {}));
   }
   if (fieldSelector && fieldSelector.trim()) {
-    let reqs;
+    let pred: (obj: unknown) => boolean;
     try {
-      reqs = parseFieldSelector(fieldSelector);
+      pred = fieldSelectorMatcher(info.kind, fieldSelector);
     } catch (e) {
       throw StatusError.badRequest((e as Error).message);
     }
-    // Unsupported field labels are refused up front, as Kubernetes does.
-    const sample = fieldsOf(info.kind, { metadata: {} });
-    for (const r of reqs) {
-      if (!(r.field in sample)) throw StatusError.badRequest(`field label not supported: ${r.field}`);
-    }
-    preds.push((o) => {
-      const fields = fieldsOf(info.kind, o);
-      return reqs.every((r) => (r.op === '!=' ? fields[r.field] !== r.value : fields[r.field] === r.value));
-    });
+    preds.push(pred);
   }
   if (!preds.length) return undefined;
   return (o) => preds.every((p) => p(o));
@@ -67,7 +64,8 @@ export function selectorString(selector: unknown): string {
 
 export function labelSelectorMatcher(selector: unknown): ((labels: Record<string, string>) => boolean) | undefined {
   if (!isPlainObject(selector)) return undefined;
-  return labelSelectorAsMatcher(selector);
+  const m = labelSelectorAsMatcher(selector);
+  return (labels) => m.matches(labels);
 }
 
 /** What create resets before defaults: status belongs to controllers and agents. */
@@ -131,19 +129,20 @@ export function applyPatch(info: ResourceInfo, live: KObject | undefined, applie
     if (!target || target !== info) throw StatusError.badRequest(`the API version in the data (${String(av)}) does not match the expected API version (${apiVersionOf(info)})`);
   }
   const r = serverSideApply({
-    live, applied: applied as KObject, manager, force, meta: patchMetaFor(apiVersionOf(info), info.kind),
-    apiVersion: apiVersionOf(info), now: new Date(),
+    live, applied, manager, force, meta: patchMetaFor(apiVersionOf(info), info.kind), now: new Date(),
+    ignoredFields: info.subresources.some((x) => x.name === 'status') ? [['status']] : [],
   });
   return r.object as KObject;
 }
 
 /** Gives the fields an ordinary write changed to its manager in metadata.managedFields. */
 export function trackManagedFields(info: ResourceInfo, before: KObject | undefined, after: KObject, manager: string, operation: 'Update'): void {
-  const mf = updateManagedFields({
+  const r = updateManagedFields({
     before, after, manager, operation, apiVersion: apiVersionOf(info),
     meta: patchMetaFor(apiVersionOf(info), info.kind), now: new Date(),
   });
-  if (mf) after.metadata.managedFields = mf as KObject['metadata']['managedFields'];
+  if (r.managedFields.length) after.metadata.managedFields = r.managedFields as KObject['metadata']['managedFields'];
+  else delete after.metadata.managedFields;
 }
 
 /** Eviction admission: PodDisruptionBudgets that would be violated refuse with 429. */

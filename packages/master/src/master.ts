@@ -27,7 +27,7 @@ export class Master {
   async start(): Promise<void> {
     const { cfg, log } = this;
     mkdirSync(cfg.home, { recursive: true });
-    this.etcd = new Etcd3({ hosts: cfg.etcdServers, dialTimeout: 5000 });
+    this.etcd = new Etcd3({ hosts: cfg.etcdServers, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
     const storage = new EtcdStorage(this.etcd);
     await this.waitForEtcd(storage);
     this.nsCache = new NamespaceCache();

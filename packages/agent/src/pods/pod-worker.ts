@@ -299,6 +299,8 @@ class PodWorker {
 
   private async observe(): Promise<{ observed: ObservedPod; objects: RuntimeObject[] }> {
     const objects = await this.o.runtime.list({ labels: { [LABEL_POD_UID]: this.uid } });
+    const present = new Set(objects.map((o) => o.id));
+    for (const id of this.messages.keys()) if (!present.has(id)) this.messages.delete(id);
     for (const o of objects) {
       if (o.type !== 'container' || o.state !== 'exited' || this.messages.has(o.id)) continue;
       this.messages.set(o.id, await this.terminationMessage(o));

@@ -77,7 +77,8 @@ export async function execProbe(t: ProbeTarget, cmd: string[], timeoutMs: number
     const collect = (d: Buffer) => { if (size < MAX_OUTPUT) { chunks.push(d); size += d.length; } };
     s.stdout.on('data', collect);
     s.stderr.on('data', collect);
-    const code = await s.wait();
+    const drained = (r: NodeJS.ReadableStream) => new Promise<void>((res) => { r.on('end', res); r.on('close', res); r.on('error', () => res()); });
+    const [code] = await Promise.all([s.wait(), drained(s.stdout), drained(s.stderr)]);
     const output = Buffer.concat(chunks).subarray(0, MAX_OUTPUT).toString('utf8');
     return { result: code === 0 ? 'Success' : 'Failure', output };
   })();

@@ -61,6 +61,20 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
+/** A copy without `null` members of objects, recursively (also inside list items). */
+export function withoutNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => withoutNulls(x)) as unknown as T;
+  if (isJsonObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) {
+      const x = v[k];
+      if (x !== null && x !== undefined) setOwn(out, k, withoutNulls(x));
+    }
+    return out as T;
+  }
+  return v;
+}
+
 /** A short JSON rendering of a value for error messages. */
 export function describe(v: unknown, max = 200): string {
   let s: string;

@@ -10,7 +10,7 @@
  */
 import type { PatchMeta } from '../patch-meta';
 import { FieldSet, fieldElement, type FieldPath, type FieldsV1 } from './field-set';
-import { cloneJson, getOwn, isJsonObject, type JsonObject } from './json-values';
+import { cloneJson, getOwn, isJsonObject, withoutNulls, type JsonObject } from './json-values';
 import { compareValues, type Comparison } from './typed-value';
 
 export type ManagedFieldsOperation = 'Apply' | 'Update';
@@ -314,7 +314,7 @@ export function updateManagedFields<T extends JsonObject>(opts: UpdateManagedFie
     }
     if (managers.size === 0 && before !== undefined) return done([]);
     const who = { manager, apiVersion, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
-    recordUpdate(managers, withoutManagedFields(before ?? {}), withoutManagedFields(after), who, meta, now, fieldNamePaths(opts.ignoredFields));
+    recordUpdate(managers, withoutNulls(withoutManagedFields(before ?? {})), withoutNulls(withoutManagedFields(after)), who, meta, now, fieldNamePaths(opts.ignoredFields));
     capUpdateManagers(managers);
     return done(encodeManagedFields(managers));
   } catch {

@@ -229,6 +229,18 @@ describe('serverSideApply: conflicts', () => {
     assert.deepEqual(out.managedFields.map((e) => `${e.operation}:${e.manager}`), ['Apply:kubectl', `Update:${csa}`]);
   });
 
+  it('applying null over a field of another manager is a conflict; forced, it removes the field', () => {
+    const live = created(config({ replicas: 3 }), csa);
+    const nulled = config();
+    nulled.spec.replicas = null;
+    const e = statusOf(() => apply(live, nulled));
+    assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    const out = apply(live, nulled, 'kubectl', { force: true });
+    assert.equal('replicas' in (out.object.spec as object), false);
+    assert.ok(owns(out.managedFields, 'kubectl', REPLICAS));
+    assert.ok(!owns(out.managedFields, csa, REPLICAS));
+  });
+
   it('conflicts with another applier too', () => {
     const a = apply(undefined, config({ replicas: 3 }), 'a');
     const e = statusOf(() => apply(a.object, config({ replicas: 4 }), 'b'));

@@ -19,7 +19,7 @@ import { StatusError, fieldErr } from '../errors';
 import type { KObject } from '../object';
 import type { PatchMeta } from '../patch-meta';
 import { FieldSet, pathToString, type FieldPath } from './field-set';
-import { cloneJson, getOwn, isJsonObject, jsonEqual, type JsonObject } from './json-values';
+import { cloneJson, getOwn, isJsonObject, jsonEqual, withoutNulls, type JsonObject } from './json-values';
 import {
   BEFORE_FIRST_APPLY_MANAGER,
   capUpdateManagers,
@@ -293,7 +293,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
   const applied = validateApplied(opts.applied, live, manager, opts.apiVersion, opts.kind);
   const ctx: ApplyContext = {
     live,
-    liveValue: live ? (withoutManagedFields(live) as JsonObject) : {},
+    liveValue: live ? withoutNulls(withoutManagedFields(live) as JsonObject) : {},
     applied,
     manager,
     apiVersion: applied.apiVersion as string,
@@ -314,7 +314,8 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
   }
   if (!attempt.ok) throw applyConflictError(attempt.conflicts);
 
-  const { object, managers, selfId, previousTime } = attempt;
+  const { managers, selfId, previousTime } = attempt;
+  const object = withoutNulls(attempt.object);
   if (manager === KUBECTL_APPLY_MANAGER) syncLastApplied(object, applied);
   const changed = !jsonEqual(object, ctx.liveValue);
   const mine = managers.get(selfId);

@@ -149,7 +149,8 @@ export interface Comparison {
 /**
  * Fields added, modified and removed from `lhs` to `rhs`. Scalars and atomic values are
  * compared as a whole; an object, list or list item that appears or disappears is itself
- * added or removed along with everything under it. `null` counts as absent.
+ * added or removed along with everything under it. `undefined` is absent; `null` is a
+ * value (setting a field to null modifies it).
  */
 export function compareValues(lhs: unknown, rhs: unknown, meta: PatchMeta | undefined): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
@@ -157,9 +158,7 @@ export function compareValues(lhs: unknown, rhs: unknown, meta: PatchMeta | unde
   return c;
 }
 
-function walkCompare(lhsIn: unknown, rhsIn: unknown, meta: PatchMeta | undefined, path: string[], c: Comparison): void {
-  const l = lhsIn === null ? undefined : lhsIn;
-  const r = rhsIn === null ? undefined : rhsIn;
+function walkCompare(l: unknown, r: unknown, meta: PatchMeta | undefined, path: string[], c: Comparison): void {
   if (l === undefined && r === undefined) return;
   const leaf = (): void => {
     if (l === undefined) c.added.insert(path);
@@ -212,48 +211,36 @@ function walkCompare(lhsIn: unknown, rhsIn: unknown, meta: PatchMeta | undefined
 /**
  * The applied configuration `rhs` merged into the live value `lhs`: objects field by
  * field, list maps and sets item by item, everything else (scalars, atomic values)
- * replaced by `rhs`. Neither input is mutated. `null` in `rhs` removes the value.
+ * replaced by `rhs`. Neither input is mutated. Nulls of `rhs` are kept, as Kubernetes
+ * keeps them until the object is decoded: drop them with `withoutNulls` before storing.
  */
 export function mergeValues(lhs: unknown, rhs: unknown, meta: PatchMeta | undefined): unknown {
-  const out = mergeNode(lhs, rhs, meta, []);
-  return out === null ? undefined : out;
+  return mergeNode(lhs, rhs, meta, []);
 }
 
 function mergeNode(l: unknown, r: unknown, meta: PatchMeta | undefined, path: string[]): unknown {
   if (r === undefined) return cloneJson(l);
-  if (r === null) return null;
-  if (l === undefined || l === null || shapeOf(l) !== shapeOf(r)) return dropNulls(cloneJson(r));
+  if (l === undefined || l === null || r === null || shapeOf(l) !== shapeOf(r)) return cloneJson(r);
   if (isJsonObject(l) && isJsonObject(r)) {
-    if (isAtomicMap(meta) || (isEmptyContainer(l) && isEmptyContainer(r))) return dropNulls(cloneJson(r));
+    if (isAtomicMap(meta) || (isEmptyContainer(l) && isEmptyContainer(r))) return cloneJson(r);
     const out: JsonObject = {};
     for (const k of Object.keys(l)) {
       const v = mergeNode(l[k], getOwn(r, k), meta?.field(k), [...path, fieldElement(k)]);
-      if (v !== undefined && v !== null) setOwn(out, k, v);
+      if (v !== undefined) setOwn(out, k, v);
     }
     for (const k of Object.keys(r)) {
       if (hasOwn(l, k)) continue;
       const v = mergeNode(undefined, r[k], meta?.field(k), [...path, fieldElement(k)]);
-      if (v !== undefined && v !== null) setOwn(out, k, v);
+      if (v !== undefined) setOwn(out, k, v);
     }
     return out;
   }
   if (Array.isArray(l) && Array.isArray(r)) {
     const kind = applyListKind(meta);
-    if (kind.kind === 'atomic' || (l.length === 0 && r.length === 0)) return dropNulls(cloneJson(r));
+    if (kind.kind === 'atomic' || (l.length === 0 && r.length === 0)) return cloneJson(r);
     return mergeList(l, r, kind, meta?.items(), path);
   }
   return cloneJson(r);
-}
-
-function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls);
-  if (isJsonObject(v)) {
-    for (const k of Object.keys(v)) {
-      if (v[k] === null) delete v[k];
-      else v[k] = dropNulls(v[k]);
-    }
-  }
-  return v;
 }
 
 /**
@@ -271,7 +258,7 @@ function mergeList(l: unknown[], r: unknown[], kind: ApplyListKind, itemMeta: Pa
   const out: unknown[] = [];
   const emit = (pe: string, lv: unknown, rv: unknown): void => {
     const v = mergeNode(lv, rv, itemMeta, [...path, pe]);
-    if (v !== undefined && v !== null) out.push(v);
+    if (v !== undefined) out.push(v);
   };
   let lI = 0;
   let rI = 0;
@@ -328,12 +315,13 @@ function mergeList(l: unknown[], r: unknown[], kind: ApplyListKind, itemMeta: Pa
 export function removeFields(value: unknown, set: FieldSet, meta: PatchMeta | undefined): unknown {
   if (set.isEmpty()) return cloneJson(value);
   const out = removeNode(value, set, meta, []);
-  return out === null ? (isJsonObject(value) ? {} : undefined) : out;
+  return out === undefined && isJsonObject(value) ? {} : out;
 }
 
+/** Returns undefined for a value that was emptied by the removal. */
 function removeNode(v: unknown, set: FieldSet, meta: PatchMeta | undefined, path: string[]): unknown {
   if (isJsonObject(v)) {
-    if (Object.keys(v).length === 0 || isAtomicMap(meta)) return null;
+    if (Object.keys(v).length === 0 || isAtomicMap(meta)) return undefined;
     const out: JsonObject = {};
     let kept = 0;
     for (const k of Object.keys(v)) {
@@ -342,13 +330,13 @@ function removeNode(v: unknown, set: FieldSet, meta: PatchMeta | undefined, path
       const sub = set.child(pe);
       const val = sub && !sub.isEmpty() ? removeNode(v[k], sub, meta?.field(k), [...path, pe]) : cloneJson(v[k]);
       kept++;
-      if (val !== null && val !== undefined) setOwn(out, k, val);
+      if (val !== undefined) setOwn(out, k, val);
     }
-    return kept === 0 ? null : out;
+    return kept === 0 ? undefined : out;
   }
   if (Array.isArray(v)) {
     const kind = applyListKind(meta);
-    if (v.length === 0 || kind.kind === 'atomic') return null;
+    if (v.length === 0 || kind.kind === 'atomic') return undefined;
     const itemMeta = meta?.items();
     const out: unknown[] = [];
     const seen = new Set<string>();
@@ -365,9 +353,9 @@ function removeNode(v: unknown, set: FieldSet, meta: PatchMeta | undefined, path
       if (!duplicate && set.members.has(pe)) return;
       const sub = duplicate ? undefined : set.child(pe);
       const val = sub && !sub.isEmpty() ? removeNode(item, sub, itemMeta, [...path, pe]) : cloneJson(item);
-      if (val !== null && val !== undefined) out.push(val);
+      if (val !== undefined) out.push(val);
     });
-    return out.length === 0 ? null : out;
+    return out.length === 0 ? undefined : out;
   }
   return cloneJson(v);
 }

@@ -73,14 +73,11 @@ function checkBody(res: Response, info: ResourceInfo, body: unknown, fieldValida
   if (body.metadata !== undefined && !isPlainObject(body.metadata)) {
     throw StatusError.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: metadata must be an object`);
   }
-  if (body.apiVersion !== undefined && body.kind !== undefined) {
-    const target = findByKind(String(body.apiVersion), String(body.kind));
-    if (!target || target.kind !== info.kind) {
-      const subKinds = info.subresources.map((s) => s.kind);
-      if (!subKinds.includes(String(body.kind))) {
-        throw StatusError.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(info)})`);
-      }
-    }
+  if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(info)) {
+    throw StatusError.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(info)})`);
+  }
+  if (body.kind !== undefined && body.kind !== info.kind) {
+    throw StatusError.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: the kind in the data (${String(body.kind)}) does not match the expected kind (${info.kind})`);
   }
   const { unknown, typeErrors } = hooks.checkFields(info, body);
   if (typeErrors.length) {

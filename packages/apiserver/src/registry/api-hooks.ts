@@ -140,6 +140,7 @@ export function trackManagedFields(info: ResourceInfo, before: KObject | undefin
   const r = updateManagedFields({
     before, after, manager, operation, apiVersion: apiVersionOf(info),
     meta: patchMetaFor(apiVersionOf(info), info.kind), now: new Date(),
+    ignoredFields: info.subresources.some((x) => x.name === 'status') ? [['status']] : [],
   });
   if (r.managedFields.length) after.metadata.managedFields = r.managedFields as KObject['metadata']['managedFields'];
   else delete after.metadata.managedFields;

@@ -144,8 +144,9 @@ export class Registry {
     for (;;) {
       let res;
       try {
-        // Read a little more than asked when filtering, so one etcd round trip usually suffices.
-        const batch = limit ? (match ? Math.max(limit * 2, 100) : limit + 1) : 0;
+        // Read a little more than asked when filtering, so one etcd round trip usually suffices;
+        // unlimited lists are read in chunks at one revision to keep messages small.
+        const batch = limit ? (match ? Math.max(limit * 2, 100) : limit + 1) : 1000;
         res = await this.storage.range(prefix, { startKey: start, limit: batch, revision });
       } catch (e) {
         if (e instanceof CompactedError) {
@@ -163,7 +164,7 @@ export class Registry {
         if (!match || match(obj)) items.push(obj);
       }
       const last = res.items[res.items.length - 1];
-      if (!limit || !res.more || !last) break;
+      if (!res.more || !last) break;
       start = last.key + '\0';
     }
     return { items, resourceVersion: String(listRev) };

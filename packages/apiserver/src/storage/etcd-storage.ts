@@ -47,6 +47,17 @@ export class CompactedError extends Error {
   }
 }
 
+/** etcd refuses requests over 1.5 MiB; refuse them here first so the client's circuit breaker never trips on our input. */
+export const MAX_VALUE_BYTES = 1536 * 1024;
+const MAX_KEY_BYTES = 1024;
+
+function checkSize(key: string, value?: string): void {
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw StatusError.badRequest(`the object's key is too long (${Buffer.byteLength(key)} bytes, at most ${MAX_KEY_BYTES})`);
+  if (value !== undefined && Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+    throw new StatusError(413, 'RequestEntityTooLarge', `etcdserver: request is too large: the object is ${Buffer.byteLength(value)} bytes, at most ${MAX_VALUE_BYTES}`);
+  }
+}
+
 function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);
   for (let i = end.length - 1; i >= 0; i--) {
@@ -74,6 +85,7 @@ export class EtcdStorage {
   constructor(readonly client: Etcd3) {}
 
   async get(key: string): Promise<StoredValue | undefined> {
+    checkSize(key);
     const res = await this.client.kv.range({ key: Buffer.from(key) });
     const kv = res.kvs[0];
     return kv ? toStored(kv) : undefined;
@@ -117,6 +129,7 @@ export class EtcdStorage {
    * Throws a Conflict StatusError when a side effect's key already exists.
    */
   async create(key: string, value: string, effects: SideEffect[] = [], leaseId?: string): Promise<number | undefined> {
+    checkSize(key, value);
     const side = this.sideOps(effects);
     const put: IRequestOp = { request_put: { key: Buffer.from(key), value: Buffer.from(value), lease: leaseId ?? 0 } };
     const res = await this.client.kv.txn({
@@ -132,6 +145,7 @@ export class EtcdStorage {
 
   /** Writes key if its mod revision is still `expected`. Returns the new revision or undefined on mismatch. */
   async update(key: string, value: string, expected: number, effects: SideEffect[] = []): Promise<number | undefined> {
+    checkSize(key, value);
     const side = this.sideOps(effects);
     const res = await this.client.kv.txn({
       compare: [{ key: Buffer.from(key), target: 'Mod', result: 'Equal', mod_revision: expected }, ...side.compare],

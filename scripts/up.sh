@@ -108,16 +108,25 @@ merge_kubeconfig() {
 }
 merge_kubeconfig
 
-# --- agent (optional until it exists) -------------------------------------------
+# --- agent: joins the master with a bootstrap token the first time -------------
 AGENT_PID="$SKIFF_RUN/agent.pid"
 if [ -f packages/agent/dist/main.js ] && [ "${SKIFF_AGENT:-1}" != 0 ]; then
   if pid_alive "$AGENT_PID"; then
     log "agent already running (pid $(pid_of "$AGENT_PID"))"
   else
     [ ! -f "$AGENT_PID" ] || { log "agent: removing stale pid file"; rm -f "$AGENT_PID"; }
+    join_args=()
+    if [ ! -f "$SKIFF_HOME/agent/node.crt" ]; then
+      # shellcheck disable=SC2207
+      join_cmd=($(node "$SKIFF_REPO/packages/master/dist/skiff.js" token create --print-join-command \
+        --home "$SKIFF_HOME" --etcd-servers "http://127.0.0.1:$ETCD_PORT" --join-address 127.0.0.1)) \
+        || die "could not create a bootstrap token for the agent"
+      join_args=("${join_cmd[@]:1}")
+      log "agent: joining with a new bootstrap token"
+    fi
     start_bg agent "$AGENT_PID" "$SKIFF_LOGS/agent.out" node "$SKIFF_REPO/packages/agent/dist/main.js" \
       --home "$SKIFF_HOME" \
-      --master https://127.0.0.1:9443 \
+      "${join_args[@]}" \
       --log-file "$SKIFF_LOGS/agent.log" || die "the agent failed to start (see $SKIFF_LOGS/agent.log)"
     sleep 2
     pid_alive "$AGENT_PID" || { tail -n 30 "$SKIFF_LOGS/agent.log" "$SKIFF_LOGS/agent.out" >&2 2>/dev/null || true; die "the agent exited during start-up"; }

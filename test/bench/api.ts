@@ -5,9 +5,9 @@ import { Etcd3 } from 'etcd3';
 import { ControlPlane } from '../lib/control-plane';
 import { percentile, printPairs, timeIt } from './stats';
 
-const N_SINGLE = 500;
-const N_LIST = 5000;
-const N_WATCH = 200;
+const N_SINGLE = Number(process.env.SKIFF_BENCH_SINGLE ?? 500);
+const N_LIST = Number(process.env.SKIFF_BENCH_LIST ?? 5000);
+const N_WATCH = Number(process.env.SKIFF_BENCH_WATCH ?? 200);
 
 function podJson(name: string): Record<string, unknown> {
   return {
@@ -19,11 +19,12 @@ function podJson(name: string): Record<string, unknown> {
 
 class Client {
   private readonly agent: Agent;
+  private readonly cert: Buffer;
+  private readonly key: Buffer;
   constructor(private readonly port: number, dir: string) {
-    this.agent = new Agent({
-      keepAlive: true, maxSockets: 1, rejectUnauthorized: false,
-      cert: readFileSync(join(dir, 'pki/admin.crt')), key: readFileSync(join(dir, 'pki/admin.key')),
-    });
+    this.cert = readFileSync(join(dir, 'pki/admin.crt'));
+    this.key = readFileSync(join(dir, 'pki/admin.key'));
+    this.agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false, cert: this.cert, key: this.key });
   }
 
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -42,7 +43,8 @@ class Client {
   /** Opens a watch and calls onEvent for each line. */
   watch(path: string, onEvent: (ev: { type: string; object: { metadata: { name: string; resourceVersion: string } } }) => void): Promise<() => void> {
     return new Promise((res, rej) => {
-      const req = request({ host: '127.0.0.1', port: this.port, method: 'GET', path, agent: new Agent({ rejectUnauthorized: false, cert: (this.agent.options as { cert: Buffer }).cert, key: (this.agent.options as { key: Buffer }).key }) }, (r) => {
+      const req = request({ host: '127.0.0.1', port: this.port, method: 'GET', path, agent: new Agent({ rejectUnauthorized: false, cert: this.cert, key: this.key }) }, (r) => {
+        if (r.statusCode !== 200) { rej(new Error(`watch: HTTP ${r.statusCode}`)); return; }
         let buf = '';
         r.on('data', (c: Buffer) => {
           buf += c.toString();
@@ -104,7 +106,7 @@ export async function benchApi(): Promise<void> {
     }
 
     // Fill up to N_LIST pods on both sides.
-    process.stdout.write(`filling ${N_LIST} pods...\n`);
+    process.stdout.write(`measured ${N_SINGLE} create/get/update; filling ${N_LIST} pods...\n`);
     const fill = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
         const name = `p-${i}`;
@@ -125,20 +127,24 @@ export async function benchApi(): Promise<void> {
       }));
     }
     if (listed < N_LIST) throw new Error(`listed only ${listed} pods`);
+    process.stdout.write(`listed ${listed} pods; measuring watch delivery...\n`);
 
     // Watch delivery: one write through etcd, seen by a raw etcd watcher and by an API watch.
     const listRV = (JSON.parse((await api.call('GET', '/api/v1/namespaces/default/pods?limit=1')).body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     const pending = new Map<string, { start: bigint; api?: number; raw?: number; done: () => void }>();
     const stopApi = await api.watch(`/api/v1/namespaces/default/pods?watch=true&resourceVersion=${listRV}`, (ev) => {
+      if (process.env.SKIFF_BENCH_DEBUG) process.stdout.write(`api event ${ev.type} ${ev.object.metadata.name}\n`);
       const p = pending.get(ev.object.metadata.name);
       if (p && p.api === undefined) { p.api = Number(process.hrtime.bigint() - p.start) / 1e6; if (p.raw !== undefined) p.done(); }
     });
+    if (process.env.SKIFF_BENCH_DEBUG) process.stdout.write('api watch open\n');
     const watcher = await etcd.watch().prefix('/registry/core/pods/default/w-').create();
     watcher.on('put', (kv) => {
       const name = kv.key.toString().split('/').pop()!;
       const p = pending.get(name);
       if (p && p.raw === undefined) { p.raw = Number(process.hrtime.bigint() - p.start) / 1e6; if (p.api !== undefined) p.done(); }
     });
+    if (process.env.SKIFF_BENCH_DEBUG) process.stdout.write('raw watch open\n');
     const apiWatch: number[] = [];
     const rawWatch: number[] = [];
     for (let i = 0; i < N_WATCH; i++) {
@@ -147,7 +153,7 @@ export async function benchApi(): Promise<void> {
       const obj = { ...base, metadata: { ...(base.metadata as Record<string, unknown>), uid: `u-${i}`, creationTimestamp: new Date().toISOString() } };
       await new Promise<void>((done) => {
         pending.set(name, { start: process.hrtime.bigint(), done });
-        void etcd.put(`/registry/core/pods/default/${name}`).value(JSON.stringify(obj));
+        void etcd.put(`/registry/core/pods/default/${name}`).value(JSON.stringify(obj)).exec();
       });
       const p = pending.get(name)!;
       apiWatch.push(p.api!);

@@ -102,6 +102,7 @@ export class ControlPlane {
   etcd: EtcdProcess;
   master?: ChildProcess;
   port = 0;
+  gatewayPort = 0;
   kubeconfig = '';
   private cacheDir = '';
 
@@ -125,9 +126,10 @@ export class ControlPlane {
 
   async startMaster(extraFlags: string[] = []): Promise<void> {
     if (!this.port) this.port = await freePort();
+    if (!this.gatewayPort) this.gatewayPort = await freePort();
     this.master = spawn(process.execPath, [
       join(REPO, 'packages/master/dist/main.js'), '--home', this.dir, '--etcd-servers', this.etcd.clientUrl,
-      '--secure-port', String(this.port), '--bind-address', '127.0.0.1', '--log-file', join(this.dir, 'master.log'),
+      '--secure-port', String(this.port), '--agent-gateway-port', String(this.gatewayPort), '--bind-address', '127.0.0.1', '--log-file', join(this.dir, 'master.log'),
       ...extraFlags,
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -6,3 +6,4 @@ export * from './patch';
 export * from './quantity';
 export * from './selectors';
 export * from './defaults';
+export * from './validation';

@@ -7,6 +7,8 @@ export interface MasterConfig {
   etcdServers: string[];
   bindAddress: string;
   securePort: number;
+  /** gRPC port agents join and talk to. */
+  agentGatewayPort: number;
   /** Extra addresses for the serving certificate and the address agents and clients use. */
   advertiseAddress: string;
   serviceClusterIPRange: string;
@@ -23,7 +25,7 @@ const FLAGS: Record<string, string> = {
   '--home': 'home', '--etcd-servers': 'etcdServers', '--bind-address': 'bindAddress', '--secure-port': 'securePort',
   '--advertise-address': 'advertiseAddress', '--service-cluster-ip-range': 'serviceClusterIPRange',
   '--service-node-port-range': 'nodePortRange', '--log-file': 'logFile', '--token-auth-file': 'tokenAuthFile',
-  '--bookmark-interval': 'bookmarkIntervalMs',
+  '--bookmark-interval': 'bookmarkIntervalMs', '--agent-gateway-port': 'agentGatewayPort',
 };
 
 export function usage(): string {
@@ -46,6 +48,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const home = raw.home ?? env.SKIFF_HOME ?? join(homedir(), '.skiff');
   const port = Number(raw.securePort ?? 6443);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--secure-port: must be a port number, got "${raw.securePort}"`);
+  const gwPort = Number(raw.agentGatewayPort ?? 9443);
+  if (!Number.isInteger(gwPort) || gwPort < 1 || gwPort > 65535) throw new ConfigError(`--agent-gateway-port: must be a port number, got "${raw.agentGatewayPort}"`);
   const npr = (raw.nodePortRange ?? '30000-32767').split('-').map(Number);
   if (npr.length !== 2 || npr.some((n) => !Number.isInteger(n) || n < 1 || n > 65535) || npr[0]! > npr[1]!) {
     throw new ConfigError(`--service-node-port-range: must be like 30000-32767, got "${raw.nodePortRange}"`);
@@ -60,6 +64,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     etcdServers: servers,
     bindAddress: raw.bindAddress ?? '0.0.0.0',
     securePort: port,
+    agentGatewayPort: gwPort,
     advertiseAddress: raw.advertiseAddress ?? '127.0.0.1',
     serviceClusterIPRange: cidr,
     nodePortRange: [npr[0]!, npr[1]!],

@@ -1,2 +1,3 @@
 export * from './master';
 export * from './config';
+export * from './gateway';

@@ -10,6 +10,7 @@ import {
 import type { Logger } from '@skiff/logging';
 import { certificateSANs, MasterConfig } from './config';
 import { NamespaceController } from './controllers/namespace-controller';
+import { startAgentGateway } from './gateway';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -19,6 +20,7 @@ export class Master {
   private server?: Server;
   private nsCache?: NamespaceCache;
   private nsController?: NamespaceController;
+  private gateway?: { stop(): Promise<void> };
   registry?: Registry;
   private ready = false;
 
@@ -44,6 +46,7 @@ export class Master {
     }), { mode: 0o600 });
 
     await this.bootstrapObjects(kubeIP);
+    this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress] });
     this.nsController = new NamespaceController(registry, log.child({ component: 'namespace-controller' }));
     await this.nsController.start();
 
@@ -93,6 +96,7 @@ export class Master {
 
   async stop(): Promise<void> {
     this.ready = false;
+    await this.gateway?.stop();
     this.nsController?.stop();
     this.nsCache?.close();
     if (this.server) {

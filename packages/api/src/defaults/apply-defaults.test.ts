@@ -163,6 +163,12 @@ test('generateJobSelector labels the template and selects the uid', () => {
     'job-name': 'pi', 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': 'u-1', 'batch.kubernetes.io/controller-uid': 'u-1',
   });
   assert.deepEqual(job.metadata.labels, job.spec.template.metadata.labels);
+  const viaDefaults: Any = applyDefaults('Job', 'batch/v1', { metadata: { name: 'pi', uid: 'u-2' }, spec: { template: { metadata: { labels: { app: 'pi' } }, spec: {} } } });
+  assert.deepEqual(viaDefaults.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-2' } });
+  assert.deepEqual(viaDefaults.metadata.labels, { app: 'pi' });
+  assert.equal(viaDefaults.spec.template.metadata.labels['job-name'], 'pi');
+  const noUid: Any = applyDefaults('Job', 'batch/v1', { metadata: { name: 'pi' }, spec: {} });
+  assert.equal(noUid.spec.selector, undefined);
   const manual: Any = { metadata: { name: 'm', uid: 'u' }, spec: { manualSelector: true, selector: { matchLabels: { a: 'b' } } } };
   generateJobSelector(manual);
   assert.deepEqual(manual.spec.selector, { matchLabels: { a: 'b' } });

@@ -36,6 +36,9 @@ export function defaultJob(o: JsonObject): void {
   }
   defaultValue(spec, 'podReplacementPolicy', failurePolicy ? 'Failed' : 'TerminatingOrFailed');
   defaultPodTemplate(template);
+  // Kubernetes' Job registry generates the selector once the uid is known; doing it here
+  // means any caller that defaults after assigning the uid gets it (a no-op without a uid).
+  if (meta && typeof meta.uid === 'string' && meta.uid !== '') generateJobSelector(o);
 }
 
 export function defaultCronJob(o: JsonObject): void {

@@ -535,16 +535,15 @@ function validateIds(r: Reader, sc: JsonObject, path: string, fields: string[]):
   }
 }
 
-function validateContainerSecurityContext(r: Reader, v: unknown, path: string): boolean {
+function validateContainerSecurityContext(r: Reader, v: unknown, path: string): void {
   const sc = r.obj(v, path);
-  if (!sc) return false;
+  if (!sc) return;
   validateIds(r, sc, path, ['runAsUser', 'runAsGroup']);
   const privileged = r.bool(sc.privileged, childPath(path, 'privileged')) === true;
   const escalation = r.bool(sc.allowPrivilegeEscalation, childPath(path, 'allowPrivilegeEscalation'));
   if (privileged && escalation === false) r.add(invalid(path, 'allowPrivilegeEscalation', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
   r.bool(sc.readOnlyRootFilesystem, childPath(path, 'readOnlyRootFilesystem'));
   r.bool(sc.runAsNonRoot, childPath(path, 'runAsNonRoot'));
-  return privileged;
 }
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -568,12 +567,13 @@ function validateContainerCommon(r: Reader, c: JsonObject, path: string, volumes
   validateContainerPorts(r, ports.map((x) => x.item), childPath(path, 'ports'), ports.map((x) => x.path));
   validateEnv(r, c.env, childPath(path, 'env'));
   validateEnvFrom(r, c.envFrom, childPath(path, 'envFrom'));
-  const privileged = validateContainerSecurityContext(r, c.securityContext, childPath(path, 'securityContext'));
+  const privileged = peek.obj(c.securityContext)?.privileged === true;
   validateVolumeMounts(r, c.volumeMounts, volumes, childPath(path, 'volumeMounts'), privileged);
   const pull = r.str(c.imagePullPolicy, childPath(path, 'imagePullPolicy'));
   if (pull === '') r.add(required(childPath(path, 'imagePullPolicy')));
   else if (pull !== undefined && !PULL_POLICIES.includes(pull)) r.add(notSupported(childPath(path, 'imagePullPolicy'), pull, PULL_POLICIES));
   validateResources(r, c.resources, childPath(path, 'resources'));
+  validateContainerSecurityContext(r, c.securityContext, childPath(path, 'securityContext'));
 }
 
 /** checkHostPortConflicts / AccumulateUniqueHostPorts. */

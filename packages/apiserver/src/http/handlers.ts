@@ -145,7 +145,15 @@ export async function handleResource(ctx: HandlerContext, ri: RequestInfo, req: 
           });
           return;
         }
-        const result = await registry.list(info, ns, { labelSelector, fieldSelector, limit: qInt(req, 'limit'), continue: q(req, 'continue'), resourceVersion: q(req, 'resourceVersion') });
+        const listOpts = { labelSelector, fieldSelector, limit: qInt(req, 'limit'), continue: q(req, 'continue'), resourceVersion: q(req, 'resourceVersion') };
+        if (!wantsTable(req)) {
+          const text = await registry.listText(info, ns, listOpts);
+          if (text !== undefined) {
+            res.type('application/json').send(text);
+            return;
+          }
+        }
+        const result = await registry.list(info, ns, listOpts);
         if (wantsTable(req)) {
           res.json(buildTable(info, result.items, { includeObject: includeObject(req), now: new Date(), resourceVersion: result.resourceVersion, continueToken: result.continue }));
           return;

@@ -5,16 +5,13 @@
 import {
   apiVersionOf, KObject, ResourceInfo, StatusError, FieldError, isPlainObject, findByKind,
   checkFields as schemaCheckFields, patchMetaFor, openApiV3Root, openApiV3Document,
-  applyDefaults as apiApplyDefaults,
-  parseLabelSelector, fieldSelectorMatcher, labelSelectorAsMatcher, formatLabelSelector,
+  applyDefaults as apiApplyDefaults, validateCreate as apiValidateCreate, validateUpdate as apiValidateUpdate,
+  labelSelectorToString,
+  parseLabelSelector, fieldSelectorMatcher, labelSelectorAsMatcher,
   applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, updateManagedFields,
 } from '@skiff/api';
 import type { Registry } from './store';
-import * as api from '@skiff/api';
 
-// TEMPORARY while validation lands.
-const apiValidateCreate = (info: ResourceInfo, obj: KObject): FieldError[] => ((api as unknown as Record<string, (...a: unknown[]) => FieldError[]>).validateCreate?.(info, obj) ?? []);
-const apiValidateUpdate = (info: ResourceInfo, obj: KObject, old: KObject): FieldError[] => ((api as unknown as Record<string, (...a: unknown[]) => FieldError[]>).validateUpdate?.(info, obj, old) ?? []);
 
 export function checkFields(info: ResourceInfo, obj: unknown): { unknown: string[]; typeErrors: FieldError[] } {
   return schemaCheckFields(apiVersionOf(info), info.kind, obj);
@@ -36,7 +33,7 @@ export function compileSelectors(info: ResourceInfo, labelSelector?: string, fie
     try {
       sel = parseLabelSelector(labelSelector);
     } catch (e) {
-      throw StatusError.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+      throw StatusError.badRequest((e as Error).message);
     }
     preds.push((o) => sel.matches(o.metadata.labels ?? {}));
   }
@@ -56,7 +53,7 @@ export function compileSelectors(info: ResourceInfo, labelSelector?: string, fie
 export function selectorString(selector: unknown): string {
   if (!isPlainObject(selector)) return '';
   try {
-    return formatLabelSelector(selector);
+    return labelSelectorToString(selector);
   } catch {
     return '';
   }

@@ -1,0 +1,211 @@
+import { promises as fs, mkdirSync } from 'node:fs';
+import Docker from 'dockerode';
+import type { ConfigMap, NodeCondition, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { AgentConfig } from './config';
+import type { Logger } from './logger';
+import { PodWorkers } from './pods/pod-worker';
+import { DockerRuntime } from './runtime/docker-runtime';
+import type { Assignment } from './gateway-client/agent-proto';
+import { EventForwarder } from './gateway-client/event-forwarder';
+import { GatewayClient, type AssignmentWatch } from './gateway-client/gateway-client';
+import { ensureNodeCredentials } from './gateway-client/node-credentials';
+import { ObjectCache } from './gateway-client/object-cache';
+import { StatusReporter } from './gateway-client/status-reporter';
+import { collectHostFacts, type HostFacts } from './node/host-facts';
+import { buildNode } from './node/node-object';
+import { sourceAddressFor, splitHostPort } from './node/node-ip';
+
+const BACKOFF_INITIAL_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+function dockerClient(host: string | undefined): Docker {
+  if (!host) return new Docker();
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('/')) return new Docker({ socketPath: host });
+  const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(host);
+  if (m) return new Docker({ host: m[1]!, port: Number(m[2]) });
+  throw new Error(`--docker-host: want unix:///path or tcp://host:port, got "${host}"`);
+}
+
+/**
+ * skiff-agent wired together: join once, register the Node, renew the Lease,
+ * and drive PodWorkers from the gateway's assignment stream, reporting
+ * statuses and events back. A lost stream is reopened with exponential
+ * back-off; pods keep running meanwhile and the agent converges on the full
+ * state the gateway sends on reconnect.
+ */
+export class Agent {
+  private client?: GatewayClient;
+  private runtime?: DockerRuntime;
+  private workers?: PodWorkers;
+  private statuses?: StatusReporter;
+  private events?: EventForwarder;
+  private readonly objects = new ObjectCache();
+  private facts?: HostFacts;
+  private nodeIP = '';
+  private conditions: NodeCondition[] = [];
+  private watch?: AssignmentWatch;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  /** Pods of the current stream, by uid (the full state once SYNC arrived). */
+  private assigned = new Map<string, Pod>();
+  private synced = false;
+
+  constructor(readonly cfg: AgentConfig, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    const { cfg, log } = this;
+    mkdirSync(cfg.home, { recursive: true });
+    const { creds, gateway } = await ensureNodeCredentials(
+      { home: cfg.home, nodeName: cfg.nodeName, ...(cfg.join ? { join: cfg.join } : {}), ...(cfg.token ? { token: cfg.token } : {}), ...(cfg.caHash ? { caHash: cfg.caHash } : {}) },
+      log.child({ component: 'join' }),
+    );
+    const { host, port } = splitHostPort(gateway);
+    this.nodeIP = cfg.nodeIP ?? await sourceAddressFor(host, port);
+    const docker = dockerClient(cfg.dockerHost);
+    this.runtime = new DockerRuntime({ docker, rootDir: cfg.home, logger: log.child({ component: 'runtime' }) });
+    this.facts = await collectHostFacts(docker, cfg.home);
+    const client = new GatewayClient(gateway, creds);
+    this.client = client;
+    this.statuses = new StatusReporter(client, log.child({ component: 'status-reporter' }));
+    this.events = new EventForwarder(client, cfg.nodeName, log.child({ component: 'events' }));
+    this.workers = new PodWorkers({
+      runtime: this.runtime, resolver: this.objects, recorder: this.events, rootDir: cfg.home, network: cfg.podNetwork,
+      node: { name: cfg.nodeName, hostIPs: [this.nodeIP], allocatable: { cpu: String(this.facts.cpus), memory: `${Math.floor(this.facts.memoryBytes / 1024)}Ki` } },
+      dns: { hostResolvConf: await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '') },
+      onStatus: (pod, status) => this.statuses?.push(pod, status),
+      logger: log,
+    });
+    log.info('skiff-agent starting', { node: cfg.nodeName, nodeIP: this.nodeIP, gateway, runtime: this.facts.containerRuntimeVersion });
+    this.timers.push(setInterval(() => void this.renewLease(), cfg.leaseRenewIntervalMs));
+    this.timers.push(setInterval(() => void this.registerNode().catch((e: unknown) => log.warn('node status update failed', { error: (e as Error).message })), cfg.nodeStatusIntervalMs));
+    this.loop = this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.watch?.close();
+    this.wake?.();
+    await this.loop;
+    this.statuses?.stop();
+    this.events?.stop();
+    this.workers?.shutdown();
+    this.runtime?.close();
+    this.client?.close();
+  }
+
+  // ---- registration and lease ----
+
+  private async nodeHealth(): Promise<{ runtimeUp: boolean; runtimeError?: string }> {
+    try {
+      await this.runtime!.docker.ping();
+      return { runtimeUp: true };
+    } catch (e) {
+      return { runtimeUp: false, runtimeError: (e as Error).message };
+    }
+  }
+
+  private async registerNode(): Promise<void> {
+    const node = buildNode(this.cfg.nodeName, this.nodeIP, this.facts!, await this.nodeHealth(), new Date(), this.conditions);
+    const stored = await this.client!.registerNode(node);
+    this.conditions = node.status?.conditions ?? [];
+    this.log.debug('node status updated', { resourceVersion: stored.metadata?.resourceVersion });
+  }
+
+  private async renewLease(): Promise<void> {
+    try {
+      await this.client!.renewLease(this.cfg.leaseDurationSeconds);
+    } catch (e) {
+      this.log.warn('lease renewal failed', { error: (e as Error).message });
+    }
+  }
+
+  // ---- the assignment stream ----
+
+  private async connectLoop(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      let synced = false;
+      try {
+        await this.registerNode();
+        await this.renewLease();
+        synced = await this.streamOnce();
+      } catch (e) {
+        this.log.warn('gateway unreachable', { error: (e as Error).message, attempt });
+      }
+      if (this.stopped) break;
+      attempt = synced ? 0 : attempt + 1;
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+      this.log.info('reconnecting to the gateway', { inMs: Math.round(delay) });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        this.wake = () => { clearTimeout(t); r(); };
+      });
+    }
+  }
+
+  /** One stream until it ends; true when it got as far as the full state. */
+  private streamOnce(): Promise<boolean> {
+    this.assigned = new Map();
+    this.synced = false;
+    let queue: Promise<void> = Promise.resolve();
+    return new Promise((resolve) => {
+      this.watch = this.client!.watchAssignments(
+        (a) => { queue = queue.then(() => this.apply(a)).catch((e: unknown) => this.log.error('applying an assignment failed', { error: (e as Error).message })); },
+        (err) => {
+          if (err && !this.stopped) this.log.warn('assignment stream ended', { error: err.message });
+          void queue.then(() => resolve(this.synced));
+        },
+      );
+    });
+  }
+
+  private async apply(a: Assignment): Promise<void> {
+    const workers = this.workers!;
+    if (a.type === 'SYNC') {
+      await this.converge();
+      return;
+    }
+    const deleted = a.type === 'DELETED';
+    if (a.pod_json) {
+      const pod = JSON.parse(a.pod_json.toString('utf8')) as Pod;
+      const uid = pod.metadata?.uid ?? '';
+      if (deleted) {
+        this.assigned.delete(uid);
+        this.statuses?.forget(uid);
+        this.log.info('pod removed from this node', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
+        await workers.removePod(uid);
+      } else {
+        this.assigned.set(uid, pod);
+        workers.updatePod(pod);
+      }
+    } else if (a.configmap_json) {
+      const cm = JSON.parse(a.configmap_json.toString('utf8')) as ConfigMap;
+      if (deleted) this.objects.deleteConfigMap(cm); else this.objects.putConfigMap(cm);
+    } else if (a.secret_json) {
+      const s = JSON.parse(a.secret_json.toString('utf8')) as Secret;
+      if (deleted) this.objects.deleteSecret(s); else this.objects.putSecret(s);
+    }
+  }
+
+  /** After the full state: pods that vanished while disconnected go, and so does whatever no pod owns. */
+  private async converge(): Promise<void> {
+    const workers = this.workers!;
+    const known = new Set(this.assigned.keys());
+    for (const pod of workers.pods()) {
+      const uid = pod.metadata?.uid ?? '';
+      if (!known.has(uid)) {
+        this.log.info('pod no longer assigned to this node', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
+        this.statuses?.forget(uid);
+        await workers.removePod(uid);
+      }
+    }
+    const orphans = await workers.removeOrphans(known);
+    if (orphans.length) this.log.info('removed containers of pods this node no longer runs', { uids: orphans });
+    this.synced = true;
+    this.log.info('in sync with the gateway', { pods: known.size });
+  }
+}

@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** The one typed configuration of skiff-agent. */
+export interface AgentConfig {
+  /** State: `<home>/agent/` (credentials), `<home>/pods/<uid>/` (pod files). */
+  home: string;
+  /** host:port of the master's agent gateway. */
+  join?: string;
+  token?: string;
+  caHash?: string;
+  nodeName: string;
+  /** Default: the local address on the route to the gateway. */
+  nodeIP?: string;
+  /** unix:///path, /path, or tcp://host:port; default DOCKER_HOST or /var/run/docker.sock. */
+  dockerHost?: string;
+  logFile?: string;
+  /** The Docker network pod sandboxes join. */
+  podNetwork: string;
+  leaseDurationSeconds: number;
+  leaseRenewIntervalMs: number;
+  nodeStatusIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const FLAGS: Record<string, keyof AgentConfig> = {
+  '--home': 'home', '--join': 'join', '--token': 'token', '--ca-hash': 'caHash', '--node-name': 'nodeName',
+  '--node-ip': 'nodeIP', '--docker-host': 'dockerHost', '--log-file': 'logFile', '--pod-network': 'podNetwork',
+  '--node-status-interval': 'nodeStatusIntervalMs', '--lease-renew-interval': 'leaseRenewIntervalMs',
+};
+
+export function usage(): string {
+  return `usage: skiff-agent --join <host:9443> --token <id.secret> --ca-hash sha256:<hex> [flags]\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
+}
+
+function duration(flag: string, v: string | undefined, def: number): number {
+  if (v === undefined) return def;
+  const m = /^(\d+)(ms|s|m)?$/.exec(v);
+  if (!m) throw new ConfigError(`${flag}: want a duration like 10s or 500ms, got "${v}"`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+/** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */
+export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const raw: Partial<Record<keyof AgentConfig, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const flag = eq >= 0 ? a.slice(0, eq) : a;
+    const key = FLAGS[flag];
+    if (!key) throw new ConfigError(`unknown flag: ${flag}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`flag needs a value: ${flag}`);
+    raw[key] = value;
+  }
+  if (raw.join !== undefined && !/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(raw.join)) throw new ConfigError(`--join: want host:port, got "${raw.join}"`);
+  if (raw.caHash !== undefined && !/^sha256:[0-9a-f]{64}$/.test(raw.caHash)) throw new ConfigError(`--ca-hash: want sha256:<64 hex digits>, got "${raw.caHash}"`);
+  const nodeName = (raw.nodeName ?? hostname()).toLowerCase();
+  const cfg: AgentConfig = {
+    home: raw.home ?? env.SKIFF_HOME ?? join('/var/lib', 'skiff'),
+    nodeName,
+    podNetwork: raw.podNetwork ?? 'bridge',
+    leaseDurationSeconds: 40,
+    leaseRenewIntervalMs: duration('--lease-renew-interval', raw.leaseRenewIntervalMs, 10_000),
+    nodeStatusIntervalMs: duration('--node-status-interval', raw.nodeStatusIntervalMs, 60_000),
+  };
+  for (const k of ['join', 'token', 'caHash', 'nodeIP', 'dockerHost', 'logFile'] as const) {
+    const v = raw[k];
+    if (v !== undefined) cfg[k] = v;
+  }
+  return cfg;
+}

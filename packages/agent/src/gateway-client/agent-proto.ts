@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/**
+ * The agent's view of proto/agent/v1/agent.proto (the contract). Loaded with
+ * keepCase, so fields keep their snake_case names; bytes are Buffers.
+ */
+export const AGENT_PROTO_RELATIVE = join('proto', 'agent', 'v1', 'agent.proto');
+
+export type AssignmentType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNC';
+
+export interface ClusterInfo { ca_pem: string }
+export interface JoinRequest { token: string; node_name: string; csr_public_key_pem: string }
+export interface JoinResponse { certificate_pem: string; ca_pem: string }
+export interface RegisterNodeRequest { node_json: Buffer }
+export interface RegisterNodeResponse { node_json: Buffer }
+export interface RenewLeaseRequest { lease_duration_seconds: number }
+export interface RenewLeaseResponse { renew_time: string }
+export interface Assignment {
+  type: AssignmentType;
+  object?: 'pod_json' | 'configmap_json' | 'secret_json';
+  pod_json?: Buffer;
+  configmap_json?: Buffer;
+  secret_json?: Buffer;
+}
+export interface PodStatusReport { namespace: string; name: string; uid: string; status_json: Buffer }
+export interface PodStatusResponse { pod_gone: boolean; deleted: boolean }
+export interface EventRecord { event_json: Buffer }
+
+/** Finds the repository's proto/ directory by walking up from this file (src/ or dist/). */
+export function findAgentProto(start = __dirname): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, AGENT_PROTO_RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`cannot find ${AGENT_PROTO_RELATIVE} above ${start}`);
+  }
+}
+
+let cached: grpc.ServiceClientConstructor | undefined;
+
+/** The generated-at-runtime client class of AgentGateway. */
+export function agentGatewayClientClass(): grpc.ServiceClientConstructor {
+  if (cached) return cached;
+  const def = protoLoader.loadSync(findAgentProto(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { skiff: { agent: { v1: { AgentGateway: grpc.ServiceClientConstructor } } } };
+  cached = pkg.skiff.agent.v1.AgentGateway;
+  return cached;
+}

@@ -1,0 +1,126 @@
+/** pflag-style argument parsing: --name=value, --name value, -n value, -nvalue, -n=value, bools, `--`. */
+import { CliError } from './errors';
+
+export type FlagType = 'bool' | 'string' | 'array';
+
+export interface FlagSpec {
+  type: FlagType;
+  short?: string;
+}
+
+export const FLAGS: Record<string, FlagSpec> = {
+  // global
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  cluster: { type: 'string' },
+  user: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  server: { type: 'string', short: 's' },
+  token: { type: 'string' },
+  'insecure-skip-tls-verify': { type: 'bool' },
+  'cache-dir': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  v: { type: 'string', short: 'v' },
+  help: { type: 'bool', short: 'h' },
+  // commands
+  'all-namespaces': { type: 'bool', short: 'A' },
+  selector: { type: 'string', short: 'l' },
+  'field-selector': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'show-labels': { type: 'bool' },
+  'no-headers': { type: 'bool' },
+  'ignore-not-found': { type: 'bool' },
+  overwrite: { type: 'bool' },
+  'from-literal': { type: 'array' },
+  raw: { type: 'bool' },
+  minify: { type: 'bool' },
+  wait: { type: 'bool' },
+  client: { type: 'bool' },
+  namespaced: { type: 'bool' },
+  'api-group': { type: 'string' },
+  'sort-by': { type: 'string' },
+  'chunk-size': { type: 'string' },
+};
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string | boolean | string[]>;
+}
+
+const SHORT = new Map(Object.entries(FLAGS).filter(([, s]) => s.short).map(([n, s]) => [s.short as string, n]));
+
+function parseBool(name: string, v: string): boolean {
+  if (['true', '1', 't', 'T', 'TRUE', 'True'].includes(v)) return true;
+  if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(v)) return false;
+  throw new CliError(`error: invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | boolean | string[]>();
+  const set = (name: string, value: string | boolean): void => {
+    const spec = FLAGS[name] as FlagSpec;
+    if (spec.type === 'array') {
+      const cur = flags.get(name);
+      flags.set(name, [...(Array.isArray(cur) ? cur : []), String(value)]);
+    } else flags.set(name, value);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      const spec = FLAGS[name];
+      if (!spec) throw new CliError(`error: unknown flag: --${name}`);
+      if (spec.type === 'bool') set(name, eq >= 0 ? parseBool(name, a.slice(eq + 1)) : true);
+      else if (eq >= 0) set(name, a.slice(eq + 1));
+      else {
+        if (i + 1 >= argv.length) throw new CliError(`error: flag needs an argument: --${name}`);
+        set(name, argv[++i] as string);
+      }
+    } else if (a.startsWith('-') && a.length > 1) {
+      let j = 1;
+      while (j < a.length) {
+        const c = a.charAt(j);
+        const name = SHORT.get(c);
+        if (!name) throw new CliError(`error: unknown shorthand flag: '${c}' in ${a}`);
+        const spec = FLAGS[name] as FlagSpec;
+        if (spec.type === 'bool') {
+          if (a.charAt(j + 1) === '=') { set(name, parseBool(name, a.slice(j + 2))); break; }
+          set(name, true);
+          j++;
+          continue;
+        }
+        let value = a.slice(j + 1);
+        if (value.startsWith('=')) value = value.slice(1);
+        else if (value === '') {
+          if (i + 1 >= argv.length) throw new CliError(`error: flag needs an argument: '${c}' in -${c}`);
+          value = argv[++i] as string;
+        }
+        set(name, value);
+        break;
+      }
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+export class Flags {
+  constructor(private readonly m: Map<string, string | boolean | string[]>) {}
+  str(name: string): string | undefined {
+    const v = this.m.get(name);
+    return typeof v === 'string' ? v : undefined;
+  }
+  bool(name: string, def = false): boolean {
+    const v = this.m.get(name);
+    return typeof v === 'boolean' ? v : def;
+  }
+  has(name: string): boolean {
+    return this.m.has(name);
+  }
+  arr(name: string): string[] {
+    const v = this.m.get(name);
+    return Array.isArray(v) ? v : [];
+  }
+}

@@ -1,0 +1,167 @@
+/** skiffctl get */
+import { ApiError, formatApiError, isNotFound, TABLE_ACCEPT } from '../client';
+import { Ctx } from '../context';
+import { ApiResource, kindName, resourcePath } from '../discovery';
+import { CliError, cliError } from '../errors';
+import { printJson } from '../printers/gojson';
+import { toGoYaml } from '../printers/goyaml';
+import { jsonpath, JsonPathError } from '../printers/jsonpath';
+import { printTable, Table, TableColumn, TableRow } from '../printers/table';
+
+const ALLOWED = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
+
+type Output = { kind: 'table'; wide: boolean } | { kind: 'json' } | { kind: 'yaml' } | { kind: 'name' } | { kind: 'jsonpath'; template: string };
+
+export function parseOutput(o: string | undefined): Output {
+  if (o === undefined || o === '') return { kind: 'table', wide: false };
+  if (o === 'wide') return { kind: 'table', wide: true };
+  if (o === 'json' || o === 'yaml' || o === 'name') return { kind: o };
+  const m = /^jsonpath=(.*)$/s.exec(o);
+  if (m) return { kind: 'jsonpath', template: m[1] ?? '' };
+  throw cliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: ${ALLOWED}`);
+}
+
+type Obj = Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
+
+interface ListBody {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { continue?: string; resourceVersion?: string };
+  items?: Obj[];
+}
+
+/** Splits `pods x y`, `pod/x deploy/y`, `pods,services` forms into (type, names). */
+function targets(args: string[]): { type: string; names: string[] }[] {
+  const first = args[0] as string;
+  if (first.includes('/')) {
+    const out: { type: string; names: string[] }[] = [];
+    for (const a of args) {
+      const [t, ...rest] = a.split('/');
+      const name = rest.join('/');
+      if (!t || !name) throw cliError(`arguments in resource/name form must have a single resource and name`);
+      const last = out[out.length - 1];
+      if (last && last.type === t) last.names.push(name);
+      else out.push({ type: t, names: [name] });
+    }
+    return out;
+  }
+  if (args.slice(1).some((a) => a.includes('/'))) throw cliError('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. \'skiffctl get resource/<resource_name>\' instead of \'skiffctl get resource resource/<resource_name>\')');
+  return first.split(',').filter((t) => t !== '').map((t) => ({ type: t, names: args.slice(1) }));
+}
+
+export async function get(ctx: Ctx, args: string[]): Promise<number> {
+  const f = ctx.flags;
+  if (args.length === 0) {
+    throw new CliError('You must specify the type of resource to get. Use "skiffctl api-resources" for a complete list of supported resources.\n\n' +
+      'error: Required resource not specified.\nUse "skiffctl explain <resource>" for a detailed description of that resource (e.g. skiffctl explain pods).\n' +
+      "See 'skiffctl get -h' for help and examples");
+  }
+  const output = parseOutput(f.str('output'));
+  const allNs = f.bool('all-namespaces');
+  const ignoreNotFound = f.bool('ignore-not-found');
+  const tgts = targets(args);
+  const named = tgts.some((t) => t.names.length > 0);
+  if (named && allNs) throw cliError('a resource cannot be retrieved by name across all namespaces');
+  const client = ctx.client();
+  const disc = ctx.discovery();
+  const resolved: { r: ApiResource; names: string[] }[] = [];
+  for (const t of tgts) resolved.push({ r: await disc.resolve(t.type), names: t.names });
+  const ns = ctx.namespace;
+  const errors: string[] = [];
+  const query = { labelSelector: f.str('selector'), fieldSelector: f.str('field-selector') };
+
+  const listAll = async <T extends ListBody | Table>(r: ApiResource, accept: string): Promise<T[]> => {
+    const pages: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await client.get<T>(resourcePath(r, allNs ? undefined : ns, undefined), { accept, query: { ...query, limit: '500', continue: cont } });
+      pages.push(page);
+      cont = (page as { metadata?: { continue?: string } }).metadata?.continue || undefined;
+    } while (cont);
+    return pages;
+  };
+  const fetchNamed = async <T>(r: ApiResource, name: string, accept: string): Promise<T | undefined> => {
+    try {
+      return await client.get<T>(resourcePath(r, ns, name), { accept });
+    } catch (e) {
+      if (e instanceof ApiError) {
+        if (!(ignoreNotFound && isNotFound(e))) errors.push(formatApiError(e));
+        return undefined;
+      }
+      throw e;
+    }
+  };
+
+  if (output.kind === 'table') {
+    let text = '';
+    let printedAny = false;
+    for (const { r, names } of resolved) {
+      let columns: TableColumn[] = [];
+      const rows: TableRow[] = [];
+      const tables: Table[] = names.length
+        ? (await Promise.all(names.map((n) => fetchNamed<Table>(r, n, TABLE_ACCEPT)))).filter((t): t is Table => t !== undefined)
+        : await listAll<Table>(r, TABLE_ACCEPT);
+      for (const t of tables) {
+        if (t.columnDefinitions && columns.length === 0) columns = t.columnDefinitions;
+        rows.push(...(t.rows ?? []));
+      }
+      if (rows.length === 0) continue;
+      if (printedAny) text += '\n';
+      printedAny = true;
+      text += printTable(columns, rows, {
+        wide: output.wide, withNamespace: allNs && r.namespaced, withKind: resolved.length > 1 ? kindName(r) : undefined, showLabels: f.bool('show-labels'), noHeaders: f.bool('no-headers'),
+      });
+    }
+    ctx.out(text);
+    if (!printedAny && !ignoreNotFound && errors.length === 0) {
+      const allNamespaced = !allNs && resolved.every((x) => x.r.namespaced);
+      ctx.err(allNamespaced ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+    }
+  } else {
+    const items: Obj[] = [];
+    let single: Obj | undefined;
+    const singleImplied = resolved.length === 1 && (resolved[0]?.names.length ?? 0) === 1;
+    for (const { r, names } of resolved) {
+      if (names.length) {
+        for (const n of names) {
+          const o = await fetchNamed<Obj>(r, n, 'application/json');
+          if (o) items.push(o);
+        }
+      } else {
+        for (const page of await listAll<ListBody>(r, 'application/json')) {
+          const itemKind = (page.kind ?? '').replace(/List$/, '');
+          for (const it of page.items ?? []) {
+            items.push(it.kind === undefined && it.apiVersion === undefined ? { apiVersion: page.apiVersion, kind: itemKind, ...it } : it);
+          }
+        }
+      }
+    }
+    if (singleImplied) {
+      if (errors.length) throw new CliError(errors.join('\n'));
+      single = items[0];
+    }
+    // kubectl hides managedFields unless --show-managed-fields
+    for (const o of items) if (o.metadata && 'managedFields' in o.metadata) delete (o.metadata as Record<string, unknown>).managedFields;
+    const data: unknown = single ?? { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+    if (output.kind === 'json') ctx.out(printJson(data));
+    else if (output.kind === 'yaml') ctx.out(toGoYaml(data));
+    else if (output.kind === 'name') {
+      const byKind = (o: Obj): string => {
+        const api = String(o.apiVersion ?? '');
+        const group = api.includes('/') ? api.split('/')[0] : '';
+        const k = String(o.kind ?? '').toLowerCase();
+        return `${group ? `${k}.${group}` : k}/${o.metadata?.name ?? ''}`;
+      };
+      ctx.out(items.map((o) => `${byKind(o)}\n`).join(''));
+    } else {
+      try {
+        ctx.out(jsonpath(output.template, data));
+      } catch (e) {
+        if (e instanceof JsonPathError) throw cliError(`error executing jsonpath ${JSON.stringify(output.template)}: Error executing template: ${e.message}`);
+        throw e;
+      }
+    }
+  }
+  if (errors.length) throw new CliError(errors.join('\n'));
+  return 0;
+}

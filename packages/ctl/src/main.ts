@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/** skiffctl: a kubectl-compatible CLI. Parses arguments, dispatches, maps errors to exit codes. */
+import { Flags, parseArgs } from './args';
+import { ApiError, formatApiError } from './client';
+import { config } from './commands/config';
+import { apiResources, apiVersions, version } from './commands/discovery-cmds';
+import { get } from './commands/get';
+import { create, del, labelOrAnnotate } from './commands/modify';
+import { Ctx, Io } from './context';
+import { CliError } from './errors';
+
+const COMMANDS: Record<string, (ctx: Ctx, args: string[]) => Promise<number>> = {
+  get,
+  version: (ctx) => version(ctx),
+  'api-versions': (ctx) => apiVersions(ctx),
+  'api-resources': (ctx) => apiResources(ctx),
+  create,
+  delete: del,
+  label: (ctx, a) => labelOrAnnotate(ctx, a, 'labels'),
+  annotate: (ctx, a) => labelOrAnnotate(ctx, a, 'annotations'),
+  config,
+};
+
+const USAGE = `skiffctl controls a Skiff (Kubernetes-compatible) cluster.
+
+Commands:
+  get            Display one or many resources
+  create         Create a namespace or config map
+  delete         Delete resources by type and name
+  label          Update the labels on a resource
+  annotate       Update the annotations on a resource
+  api-resources  Print the supported API resources on the server
+  api-versions   Print the supported API versions on the server
+  config         view, get-contexts, current-context, use-context
+  version        Print the client and server version information
+`;
+
+function errorText(e: unknown): string {
+  if (e instanceof CliError) return e.message;
+  if (e instanceof ApiError) return formatApiError(e);
+  return `error: ${(e as Error)?.message ?? String(e)}`;
+}
+
+/** Runs one command line; returns the exit code. Never calls process.exit. */
+export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let ctx: Ctx | undefined;
+  try {
+    const parsed = parseArgs(argv);
+    const [cmd, ...args] = parsed.positional;
+    const flags = new Flags(parsed.flags);
+    if (cmd === undefined || cmd === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    const fn = COMMANDS[cmd];
+    if (!fn) {
+      io.stderr(`error: unknown command "${cmd}" for "skiffctl"\n`);
+      return 1;
+    }
+    ctx = new Ctx(flags, cmd, io, env);
+    return await fn(ctx, args);
+  } catch (e) {
+    const msg = errorText(e);
+    io.stderr(msg.endsWith('\n') ? msg : `${msg}\n`);
+    return e instanceof CliError ? e.exitCode : 1;
+  } finally {
+    ctx?.close();
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    stdout: (s) => { process.stdout.write(s); },
+    stderr: (s) => { process.stderr.write(s); },
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

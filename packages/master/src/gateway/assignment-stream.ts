@@ -1,0 +1,127 @@
+import { findByKind, KObject, ResourceInfo } from '@skiff/api';
+import type { Registry, WatchEvent } from '@skiff/apiserver';
+import type { Logger } from '@skiff/logging';
+import type { Assignment, AssignmentType } from './agent-proto';
+import { podReferences, refKey, type RefKind } from './pod-references';
+
+interface Closable { close(): void | Promise<void> }
+
+/**
+ * One node's assignment stream: the pods bound to it (a registry watch with
+ * fieldSelector spec.nodeName=<node>) and the ConfigMaps/Secrets those pods
+ * reference. Sends the full state as ADDED, then SYNC, then changes; a
+ * referenced object always goes out before the pod that needs it. Events are
+ * handled one at a time in arrival order.
+ */
+export class AssignmentStream {
+  private readonly podInfo = findByKind('v1', 'Pod')!;
+  private readonly cmInfo = findByKind('v1', 'ConfigMap')!;
+  private readonly secretInfo = findByKind('v1', 'Secret')!;
+  private readonly watches: Closable[] = [];
+  /** Pod uid -> the object keys it references. */
+  private readonly podRefs = new Map<string, Set<string>>();
+  /** Object key -> identity of what the agent holds. */
+  private readonly sent = new Map<string, { kind: RefKind; namespace: string; name: string }>();
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly registry: Registry,
+    readonly nodeName: string,
+    private readonly send: (a: Assignment) => void,
+    private readonly fail: (e: Error) => void,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const rev = String(await this.registry.storage.currentRevision());
+    const onError = (e: Error): void => this.stopWith(e);
+    for (const [kind, info] of [['configmap', this.cmInfo], ['secret', this.secretInfo]] as const) {
+      this.watches.push(await this.registry.watch(info, undefined, { resourceVersion: rev }, (ev) => this.enqueue(() => this.onObject(kind, info, ev)), onError));
+    }
+    // Without a resourceVersion the watch delivers the current pods as ADDED before it returns.
+    this.watches.push(await this.registry.watch(this.podInfo, undefined, { fieldSelector: `spec.nodeName=${this.nodeName}` },
+      (ev) => this.enqueue(() => this.onPod(ev)), onError));
+    this.enqueue(async () => this.send({ type: 'SYNC' }));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.watches.splice(0)) void w.close();
+  }
+
+  private stopWith(e: Error): void {
+    if (this.closed) return;
+    this.close();
+    this.fail(e);
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (!this.closed) await fn();
+    }).catch((e: unknown) => {
+      this.log.warn('assignment stream failed', { error: (e as Error).message });
+      this.stopWith(e as Error);
+    });
+  }
+
+  private async onPod(ev: WatchEvent): Promise<void> {
+    if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
+    const pod = ev.object;
+    const uid = pod.metadata.uid ?? '';
+    if (ev.type === 'DELETED') {
+      this.podRefs.delete(uid);
+      this.emit('DELETED', 'pod', pod);
+      this.dropUnreferenced();
+      return;
+    }
+    const refs = podReferences(pod);
+    this.podRefs.set(uid, refs);
+    for (const key of refs) {
+      if (this.sent.has(key)) continue;
+      const [kind, namespace, name] = key.split('/') as [RefKind, string, string];
+      const obj = await this.registry.tryGet(kind === 'configmap' ? this.cmInfo : this.secretInfo, namespace, name);
+      if (obj) this.emitRef('ADDED', kind, obj);
+    }
+    this.emit(ev.type, 'pod', pod);
+    this.dropUnreferenced();
+  }
+
+  private async onObject(kind: RefKind, _info: ResourceInfo, ev: WatchEvent): Promise<void> {
+    const o = ev.object;
+    const key = refKey(kind, o.metadata.namespace ?? 'default', o.metadata.name ?? '');
+    if (ev.type === 'DELETED') {
+      if (this.sent.delete(key)) this.emit('DELETED', kind, o);
+      return;
+    }
+    if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+    if (!this.isReferenced(key)) return;
+    this.emitRef(this.sent.has(key) ? 'MODIFIED' : 'ADDED', kind, o);
+  }
+
+  private isReferenced(key: string): boolean {
+    for (const refs of this.podRefs.values()) if (refs.has(key)) return true;
+    return false;
+  }
+
+  /** Objects no pod of this node references any more are withdrawn from the agent. */
+  private dropUnreferenced(): void {
+    for (const [key, id] of [...this.sent]) {
+      if (this.isReferenced(key)) continue;
+      this.sent.delete(key);
+      this.emit('DELETED', id.kind, { metadata: { name: id.name, namespace: id.namespace } });
+    }
+  }
+
+  private emitRef(type: AssignmentType, kind: RefKind, o: KObject): void {
+    const namespace = o.metadata.namespace ?? 'default';
+    const name = o.metadata.name ?? '';
+    this.sent.set(refKey(kind, namespace, name), { kind, namespace, name });
+    this.emit(type, kind, o);
+  }
+
+  private emit(type: AssignmentType, kind: 'pod' | RefKind, o: KObject): void {
+    const json = Buffer.from(JSON.stringify(o));
+    this.send(kind === 'pod' ? { type, pod_json: json } : kind === 'configmap' ? { type, configmap_json: json } : { type, secret_json: json });
+  }
+}

@@ -1,0 +1,105 @@
+import { findByKind, isPlainObject, KObject, StatusError } from '@skiff/api';
+import type { Registry } from '@skiff/apiserver';
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** coordination.k8s.io MicroTime: RFC 3339 with microseconds. */
+export function microTime(d = new Date()): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+const nodeInfo = () => findByKind('v1', 'Node')!;
+const leaseInfo = () => findByKind('coordination.k8s.io/v1', 'Lease')!;
+const podInfo = () => findByKind('v1', 'Pod')!;
+
+/**
+ * Creates the node's Node object, or updates the labels and annotations the
+ * agent owns; the status always goes through the status subresource.
+ * Spec fields (taints, unschedulable, podCIDR) belong to the master and users.
+ */
+export async function registerNode(registry: Registry, nodeName: string, node: KObject): Promise<KObject> {
+  if (node.metadata?.name !== nodeName) {
+    throw StatusError.forbidden(`node "${nodeName}" may only register itself`);
+  }
+  const info = nodeInfo();
+  const existing = await registry.tryGet(info, undefined, nodeName);
+  if (!existing) {
+    try {
+      return await registry.create(info, undefined, { metadata: { name: nodeName, labels: node.metadata.labels, annotations: node.metadata.annotations }, spec: node.spec ?? {}, status: node.status });
+    } catch (e) {
+      if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    }
+  } else if (node.metadata.labels || node.metadata.annotations) {
+    await registry.patch(info, undefined, nodeName, 'merge', { metadata: { labels: node.metadata.labels ?? {}, annotations: node.metadata.annotations ?? {} } });
+  }
+  return (await registry.patch(info, undefined, nodeName, 'merge', { status: node.status ?? {} }, { subresource: 'status' })).object;
+}
+
+/** Renews (or creates) the node's Lease in kube-node-lease. */
+export async function renewNodeLease(registry: Registry, nodeName: string, durationSeconds: number): Promise<string> {
+  const info = leaseInfo();
+  const now = microTime();
+  const spec = { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds > 0 ? durationSeconds : 40, renewTime: now };
+  const existing = await registry.tryGet(info, NODE_LEASE_NAMESPACE, nodeName);
+  if (existing) {
+    await registry.patch(info, NODE_LEASE_NAMESPACE, nodeName, 'merge', { spec });
+    return now;
+  }
+  const node = await registry.tryGet(nodeInfo(), undefined, nodeName);
+  const lease: KObject = {
+    metadata: {
+      name: nodeName, namespace: NODE_LEASE_NAMESPACE,
+      ...(node ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid! }] } : {}),
+    },
+    spec: { ...spec, acquireTime: now },
+  };
+  try {
+    await registry.create(info, NODE_LEASE_NAMESPACE, lease);
+  } catch (e) {
+    if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    await registry.patch(info, NODE_LEASE_NAMESPACE, nodeName, 'merge', { spec });
+  }
+  return now;
+}
+
+type ContainerStatus = { state?: { running?: unknown } };
+
+/** Nothing of the pod runs any more (every container status is waiting or terminated). */
+export function containersStopped(status: unknown): boolean {
+  if (!isPlainObject(status)) return false;
+  const all = [...(status.initContainerStatuses as ContainerStatus[] | undefined ?? []), ...(status.containerStatuses as ContainerStatus[] | undefined ?? [])];
+  return all.every((c) => !c.state?.running);
+}
+
+/**
+ * Writes the status the agent computed for one of its pods. When the pod is
+ * being deleted and nothing of it runs any more, it is removed from the API
+ * (gracePeriodSeconds 0, as the kubelet does once the pod is terminated).
+ */
+export async function writePodStatus(
+  registry: Registry, nodeName: string, r: { namespace: string; name: string; uid: string; status: unknown },
+): Promise<{ podGone: boolean; deleted: boolean }> {
+  const info = podInfo();
+  const pod = await registry.tryGet(info, r.namespace, r.name);
+  if (!pod || pod.metadata.uid !== r.uid) return { podGone: true, deleted: false };
+  if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== nodeName) {
+    throw StatusError.forbidden(`pod ${r.namespace}/${r.name} is not bound to node "${nodeName}"`);
+  }
+  if (!isPlainObject(r.status)) throw StatusError.badRequest('status_json must be a PodStatus object');
+  try {
+    await registry.update(info, r.namespace, r.name, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status: r.status }, { subresource: 'status' });
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return { podGone: true, deleted: false };
+    throw e;
+  }
+  if (pod.metadata.deletionTimestamp && containersStopped(r.status)) {
+    try {
+      await registry.delete(info, r.namespace, r.name, { gracePeriodSeconds: 0, preconditions: { uid: r.uid } });
+      return { podGone: true, deleted: true };
+    } catch (e) {
+      if (e instanceof StatusError && (e.code === 404 || e.code === 409)) return { podGone: true, deleted: false };
+      throw e;
+    }
+  }
+  return { podGone: false, deleted: false };
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `skiff`: operator commands run on a master. For now: `skiff token create [--print-join-command]`
+ * (kubeadm's `token create`), talking to the cluster's etcd directly with the master's CA.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { EtcdStorage, NamespaceCache, Registry } from '@skiff/apiserver';
+import { nullLogger } from '@skiff/logging';
+import { createBootstrapToken, printJoinCommand } from './gateway';
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  const a = args[i]!;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, verb, ...rest] = argv;
+  if (group !== 'token' || verb !== 'create') {
+    process.stderr.write('usage: skiff token create [--print-join-command] [--ttl SECONDS] [--home DIR] [--etcd-servers URLS] [--join-address HOST] [--agent-gateway-port PORT]\n');
+    return 2;
+  }
+  const home = flag(rest, '--home') ?? process.env.SKIFF_HOME ?? join(homedir(), '.skiff');
+  const servers = (flag(rest, '--etcd-servers') ?? 'http://127.0.0.1:2379').split(',');
+  const ttl = Number(flag(rest, '--ttl') ?? 86400);
+  if (!Number.isInteger(ttl) || ttl <= 0) { process.stderr.write(`skiff: --ttl must be a positive number of seconds\n`); return 2; }
+  let ca: string;
+  try {
+    ca = readFileSync(join(home, 'pki', 'ca.crt'), 'utf8');
+  } catch {
+    process.stderr.write(`skiff: no cluster CA at ${join(home, 'pki', 'ca.crt')}: is this a master (see --home)?\n`);
+    return 1;
+  }
+  const etcd = new Etcd3({ hosts: servers, dialTimeout: 5000 });
+  try {
+    const ns = new NamespaceCache();
+    const registry = new Registry(new EtcdStorage(etcd), ns);
+    await ns.start(registry, nullLogger());
+    if (rest.includes('--print-join-command')) {
+      const cmd = await printJoinCommand({ registry, caCertPem: ca, host: flag(rest, '--join-address') ?? '127.0.0.1', port: Number(flag(rest, '--agent-gateway-port') ?? 9443), ttlSeconds: ttl });
+      process.stdout.write(`${cmd}\n`);
+    } else {
+      process.stdout.write(`${await createBootstrapToken(registry, ttl)}\n`);
+    }
+    ns.close();
+    return 0;
+  } finally {
+    etcd.close();
+  }
+}
+
+main(process.argv.slice(2)).then((c) => process.exit(c), (e: Error) => { process.stderr.write(`skiff: ${e.message}\n`); process.exit(1); });

@@ -9,14 +9,8 @@
 const isLetter = (c: string): boolean => /\p{L}/u.test(c);
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 
-function keyFloat(s: string): number | undefined {
-  // yaml.v2 keyFloat only applies to numeric kinds; JSON keys are always strings.
-  void s;
-  return undefined;
-}
-
+/** JSON keys are always strings, so yaml.v2's numeric-key branch never applies. */
 export function naturalLess(a: string, b: string): boolean {
-  void keyFloat;
   const ar = [...a];
   const br = [...b];
   for (let i = 0; i < ar.length && i < br.length; i++) {

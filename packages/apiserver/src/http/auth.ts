@@ -42,15 +42,24 @@ export class StaticTokenFile implements TokenAuthenticator {
 }
 
 /** Authenticates a request by its verified client certificate, then by bearer token. */
+/** A verified client certificate names the same user for the whole connection. */
+const certUsers = new WeakMap<object, UserInfo>();
+
 export async function authenticate(req: IncomingMessage, tokens: TokenAuthenticator[]): Promise<UserInfo | undefined> {
   const sock = req.socket as TLSSocket;
+  const cached = certUsers.get(sock);
+  if (cached) return cached;
   if (sock.authorized && typeof sock.getPeerCertificate === 'function') {
     const peer = sock.getPeerCertificate();
     if (peer && peer.subject) {
       const cn = peer.subject.CN;
       const o = peer.subject.O;
       const groups = Array.isArray(o) ? o : o ? [o] : [];
-      if (typeof cn === 'string' && cn) return { name: cn, groups: [...groups, 'system:authenticated'] };
+      if (typeof cn === 'string' && cn) {
+        const user = { name: cn, groups: [...groups, 'system:authenticated'] };
+        certUsers.set(sock, user);
+        return user;
+      }
     }
   }
   const auth = req.headers.authorization;

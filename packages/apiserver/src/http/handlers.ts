@@ -184,6 +184,10 @@ export async function handleResource(ctx: HandlerContext, ri: RequestInfo, req: 
   const name = ri.name;
   switch (method) {
     case 'GET': {
+      if (!wantsTable(req)) {
+        res.type('application/json').send(await registry.getText(info, ns, name));
+        return;
+      }
       const obj = await registry.get(info, ns, name);
       if (wantsTable(req)) {
         res.json(buildTable(info, [obj], { includeObject: includeObject(req), now: new Date(), resourceVersion: obj.metadata.resourceVersion }));

@@ -157,6 +157,13 @@ export class Registry {
     return this.decode(info, sv);
   }
 
+  /** The stored object as JSON text without a parse/serialize round trip (GET's hot path). */
+  async getText(info: ResourceInfo, namespace: string | undefined, name: string): Promise<string> {
+    const sv = await this.storage.get(objectKey(info, namespace, name));
+    if (!sv) throw StatusError.notFound(info.plural, name, info.group);
+    return this.spliceResourceVersion(sv) ?? JSON.stringify(this.decode(info, sv));
+  }
+
   async tryGet(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KObject | undefined> {
     const sv = await this.storage.get(objectKey(info, namespace, name));
     return sv ? this.decode(info, sv) : undefined;

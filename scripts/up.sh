@@ -127,6 +127,7 @@ if [ -f packages/agent/dist/main.js ] && [ "${SKIFF_AGENT:-1}" != 0 ]; then
     start_bg agent "$AGENT_PID" "$SKIFF_LOGS/agent.out" node "$SKIFF_REPO/packages/agent/dist/main.js" \
       --home "$SKIFF_HOME" \
       "${join_args[@]}" \
+      --allowed-registries "${SKIFF_ALLOWED_REGISTRIES:-127.0.0.1:5000,localhost:5000}" \
       --log-file "$SKIFF_LOGS/agent.log" || die "the agent failed to start (see $SKIFF_LOGS/agent.log)"
     sleep 2
     pid_alive "$AGENT_PID" || { tail -n 30 "$SKIFF_LOGS/agent.log" "$SKIFF_LOGS/agent.out" >&2 2>/dev/null || true; die "the agent exited during start-up"; }

@@ -65,7 +65,7 @@ export class Agent {
     const { host, port } = splitHostPort(gateway);
     this.nodeIP = cfg.nodeIP ?? await sourceAddressFor(host, port);
     const docker = dockerClient(cfg.dockerHost);
-    this.runtime = new DockerRuntime({ docker, rootDir: cfg.home, logger: log.child({ component: 'runtime' }) });
+    this.runtime = new DockerRuntime({ docker, rootDir: cfg.home, logger: log.child({ component: 'runtime' }), allowedRegistries: cfg.allowedRegistries });
     this.facts = await collectHostFacts(docker, cfg.home);
     const client = new GatewayClient(gateway, creds);
     this.client = client;

@@ -20,6 +20,8 @@ export interface AgentConfig {
   leaseDurationSeconds: number;
   leaseRenewIntervalMs: number;
   nodeStatusIntervalMs: number;
+  /** Registries image pulls may use; empty allows any (SKIFF_ALLOWED_REGISTRIES sets the default). */
+  allowedRegistries: string[];
 }
 
 export class ConfigError extends Error {
@@ -30,6 +32,7 @@ const FLAGS: Record<string, keyof AgentConfig> = {
   '--home': 'home', '--join': 'join', '--token': 'token', '--ca-hash': 'caHash', '--node-name': 'nodeName',
   '--node-ip': 'nodeIP', '--docker-host': 'dockerHost', '--log-file': 'logFile', '--pod-network': 'podNetwork',
   '--node-status-interval': 'nodeStatusIntervalMs', '--lease-renew-interval': 'leaseRenewIntervalMs',
+  '--allowed-registries': 'allowedRegistries',
 };
 
 export function usage(): string {
@@ -67,6 +70,7 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     leaseDurationSeconds: 40,
     leaseRenewIntervalMs: duration('--lease-renew-interval', raw.leaseRenewIntervalMs, 10_000),
     nodeStatusIntervalMs: duration('--node-status-interval', raw.nodeStatusIntervalMs, 60_000),
+    allowedRegistries: String(raw.allowedRegistries ?? env.SKIFF_ALLOWED_REGISTRIES ?? '').split(',').map((r) => r.trim()).filter(Boolean),
   };
   for (const k of ['join', 'token', 'caHash', 'nodeIP', 'dockerHost', 'logFile'] as const) {
     const v = raw[k];

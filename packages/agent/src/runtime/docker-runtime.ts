@@ -25,6 +25,8 @@ export interface DockerRuntimeOptions {
   rootDir: string;
   pauseImage?: string;
   logger?: Logger;
+  /** Registries pulls may use (e.g. `127.0.0.1:5000`); empty or unset allows any. */
+  allowedRegistries?: readonly string[];
 }
 
 const TMPFS_VOLUME_PREFIX = 'skiff-tmpfs';
@@ -77,7 +79,11 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
     this.rootDir = opts.rootDir;
     this.pauseImage = opts.pauseImage ?? 'skiff/pause:3.9';
     this.log = (opts.logger ?? nullLogger).child({ component: 'docker-runtime' });
+    this.allowedRegistries = opts.allowedRegistries?.length ? opts.allowedRegistries : undefined;
   }
+
+  /** When set, pulls from any other registry are refused before the engine is asked. */
+  private readonly allowedRegistries?: readonly string[];
 
   podDir(uid: string): string {
     return path.join(this.rootDir, 'pods', uid);
@@ -439,6 +445,10 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
 
   async pullImage(image: string, o: PullOptions = {}): Promise<PullResult> {
     const ref = normaliseRef(image);
+    const registry = registryOf(ref);
+    if (this.allowedRegistries && !this.allowedRegistries.includes(registry)) {
+      throw new ImagePullError(image, `registry ${registry} is not in this node's allowed registries (${this.allowedRegistries.join(', ')}); pull refused`);
+    }
     try {
       const stream = await this.docker.pull(ref, o.auth ? { authconfig: o.auth } : {});
       await new Promise<void>((resolve, reject) => {
@@ -567,6 +577,14 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
     if (attrs[LABEL_CONTAINER_NAME]) out.containerName = attrs[LABEL_CONTAINER_NAME];
     for (const l of this.listeners) l(out);
   }
+}
+
+/** The registry host of an image reference, as Docker resolves it (`docker.io` when none is named). */
+export function registryOf(ref: string): string {
+  const slash = ref.indexOf('/');
+  if (slash < 0) return 'docker.io';
+  const first = ref.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost' ? first : 'docker.io';
 }
 
 /** `busybox` means `busybox:latest` to a pull (the engine would otherwise pull every tag). */

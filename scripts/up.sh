@@ -4,7 +4,7 @@
 #
 #   SKIFF_HOME   state dir (default ~/.skiff): pki/, admin.kubeconfig, etcd/, logs/, run/
 #   SKIFF_AGENT  set to 0 to not start the agent
-#   SKIFF_API_PORT (6443), SKIFF_ETCD_PORT (2379), SKIFF_ETCD_PEER_PORT (2380)
+#   SKIFF_API_PORT (6443), SKIFF_GATEWAY_PORT (9443), SKIFF_ETCD_PORT (2379), SKIFF_ETCD_PEER_PORT (2380)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +15,7 @@ ensure_node_modules
 ensure_built
 ensure_dockerd
 API_PORT="${SKIFF_API_PORT:-6443}"
+GATEWAY_PORT="${SKIFF_GATEWAY_PORT:-9443}"
 ETCD_PORT="${SKIFF_ETCD_PORT:-2379}"
 ensure_etcd skiff "$SKIFF_ETCD_DIR" "$ETCD_PORT" "${SKIFF_ETCD_PEER_PORT:-2380}"
 
@@ -44,6 +45,7 @@ else
       --home "$SKIFF_HOME" \
       --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
       --secure-port "$API_PORT" \
+      --agent-gateway-port "$GATEWAY_PORT" \
       --bind-address 127.0.0.1 \
       --log-file "$MASTER_LOG" || true
     [ -f "$MASTER_PID" ] && started+=("master pid $(pid_of "$MASTER_PID")")
@@ -119,7 +121,7 @@ if [ -f packages/agent/dist/main.js ] && [ "${SKIFF_AGENT:-1}" != 0 ]; then
     if [ ! -f "$SKIFF_HOME/agent/node.crt" ]; then
       # shellcheck disable=SC2207
       join_cmd=($(node "$SKIFF_REPO/packages/master/dist/skiff.js" token create --print-join-command \
-        --home "$SKIFF_HOME" --etcd-servers "http://127.0.0.1:$ETCD_PORT" --join-address 127.0.0.1)) \
+        --home "$SKIFF_HOME" --etcd-servers "http://127.0.0.1:$ETCD_PORT" --join-address 127.0.0.1 --agent-gateway-port "$GATEWAY_PORT")) \
         || die "could not create a bootstrap token for the agent"
       join_args=("${join_cmd[@]:1}")
       log "agent: joining with a new bootstrap token"

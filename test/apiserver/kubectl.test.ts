@@ -288,3 +288,61 @@ describe('kubectl 1.32 against skiff-master', () => {
     assert.equal(seen, all.items.length);
   });
 });
+
+describe('every served resource through kubectl', () => {
+  let cp: ControlPlane;
+  before(async () => { cp = await ControlPlane.start(['--bookmark-interval', '500']); });
+  after(async () => { await cp?.stop(); });
+
+  it('lists each resource type with its table header, as JSON and by name', async () => {
+    const { RESOURCES } = await import('@skiff/api');
+    for (const r of RESOURCES) {
+      const type = r.group ? `${r.plural}.${r.group}` : r.plural;
+      const table = await cp.kubectl(['get', type, '-A']);
+      assert.equal(table.code, 0, `${type}: ${table.stderr}`);
+      if (table.stdout.trim()) assert.match(table.stdout, /^NAMESPACE\s+NAME\s|^NAME\s/m, `${type} table header`);
+      else assert.match(table.stderr, /No resources found/, `${type} empty message`);
+      const json = JSON.parse(await cp.k(['get', type, '-A', '-o', 'json'])) as { kind: string; items: unknown[] };
+      assert.equal(json.kind, 'List', type);
+      assert.ok(Array.isArray(json.items), type);
+    }
+  });
+
+  it('sends bookmarks on a watch that allows them', async () => {
+    const list = JSON.parse((await cp.rawGet('/api/v1/namespaces/default/configmaps')).body) as { metadata: { resourceVersion: string } };
+    const w = await cp.rawGet(`/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2`);
+    const events = w.body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { kind: string; metadata: { resourceVersion: string } } });
+    const bm = events.find((e) => e.type === 'BOOKMARK');
+    assert.ok(bm, `no bookmark in ${w.body}`);
+    assert.equal(bm.object.kind, 'ConfigMap');
+    assert.ok(Number(bm.object.metadata.resourceVersion) >= Number(list.metadata.resourceVersion));
+  });
+
+  it('creates with dryRun without storing, deletes with preconditions and deletes collections', async () => {
+    const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' }, data: { a: 'b' } });
+    const dry = await cp.rawRequest('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { body });
+    assert.equal(dry.status, 201);
+    assert.equal((await cp.rawGet('/api/v1/namespaces/default/configmaps/dry')).status, 404);
+    await cp.k(['create', 'configmap', 'pre', '--from-literal=a=b']);
+    const wrong = await cp.rawRequest('DELETE', '/api/v1/namespaces/default/configmaps/pre', { body: JSON.stringify({ preconditions: { uid: 'not-the-uid' } }) });
+    assert.equal(wrong.status, 409, wrong.body);
+    assert.match(wrong.body, /Precondition failed: UID in precondition: not-the-uid/);
+    for (const n of ['c1', 'c2']) { await cp.k(['create', 'configmap', n, '--from-literal=a=b']); await cp.k(['label', 'cm', n, 'batch=x']); }
+    const dc = await cp.rawRequest('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=batch%3Dx');
+    assert.equal(dc.status, 200);
+    assert.equal((JSON.parse(dc.body) as { items: unknown[] }).items.length, 2);
+    assert.equal((await cp.k(['get', 'cm', '-l', 'batch=x', '-o', 'name'])).trim(), '');
+  });
+
+  it('keeps a graceful pod deletion pending with deletionTimestamp until its node confirms', async () => {
+    await cp.k(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound' }, spec: { nodeName: 'nowhere', containers: [{ name: 'c', image: 'skiff/busybox:1' }] } }) });
+    const del = await cp.kubectl(['delete', 'pod', 'bound', '--wait=false']);
+    assert.equal(del.code, 0, del.stderr);
+    const pod = JSON.parse(await cp.k(['get', 'pod', 'bound', '-o', 'json'])) as { metadata: { deletionTimestamp?: string; deletionGracePeriodSeconds?: number } };
+    assert.ok(pod.metadata.deletionTimestamp);
+    assert.equal(pod.metadata.deletionGracePeriodSeconds, 30);
+    assert.match(await cp.k(['get', 'pod', 'bound']), /Terminating/);
+    await cp.k(['delete', 'pod', 'bound', '--grace-period=0', '--force']);
+    assert.match((await cp.kubectl(['get', 'pod', 'bound'])).stderr, /NotFound/);
+  });
+});

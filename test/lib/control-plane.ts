@@ -155,7 +155,11 @@ export class ControlPlane {
         host: '127.0.0.1', port: this.port, path, method, rejectUnauthorized: false,
         cert: withCert ? readFileSync(join(pki, 'admin.crt')) : undefined,
         key: withCert ? readFileSync(join(pki, 'admin.key')) : undefined,
-        headers: { Accept: 'application/json', ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers },
+        headers: {
+          Accept: 'application/json',
+          ...(opts.body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}),
+          ...opts.headers,
+        },
       }, (r) => {
         const chunks: Buffer[] = [];
         r.on('data', (c: Buffer) => chunks.push(c));

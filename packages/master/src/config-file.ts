@@ -1,0 +1,172 @@
+/**
+ * `skiff-master --config /etc/skiff/master.yaml`: a YAML file whose keys are the
+ * command-line flags in camelCase (`--secure-port` -> `securePort`). The file is turned
+ * into flags placed *before* the command line's own, so a flag given on the command line
+ * overrides the file. Every key is checked here, and errors name the file and the key:
+ *
+ *   /etc/skiff/master.yaml: securePort: must be a port number, got "abc"
+ *   /etc/skiff/master.yaml: securePorts: unknown key (known keys: home, etcdServers, ...)
+ *
+ * Optional header: `apiVersion: skiff.io/v1alpha1` and `kind: MasterConfiguration`.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseDocument } from 'yaml';
+import { ConfigError } from './config';
+
+export const CONFIG_API_VERSION = 'skiff.io/v1alpha1';
+export const MASTER_CONFIG_KIND = 'MasterConfiguration';
+
+type Check = (v: unknown) => string | { error: string };
+
+/** key -> [flag, check]. The check returns the flag's value or an error text ("must be ..."). */
+const KEYS: Record<string, [flag: string, check: Check]> = {
+  home: ['--home', path],
+  etcdServers: ['--etcd-servers', urlList],
+  bindAddress: ['--bind-address', ip],
+  securePort: ['--secure-port', port],
+  advertiseAddress: ['--advertise-address', ip],
+  agentGatewayPort: ['--agent-gateway-port', port],
+  serviceClusterIPRange: ['--service-cluster-ip-range', cidr],
+  serviceNodePortRange: ['--service-node-port-range', portRange],
+  logFile: ['--log-file', path],
+  tokenAuthFile: ['--token-auth-file', path],
+  bookmarkInterval: ['--bookmark-interval', positiveMs],
+};
+
+/** The keys a master config file may hold, in the order they are documented. */
+export const MASTER_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
+
+function got(v: unknown): string {
+  return v === null || v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
+}
+
+function scalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function path(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (typeof v !== 'string' || !s || !s.startsWith('/')) return { error: `must be an absolute path, got ${got(v)}` };
+  return s;
+}
+
+function port(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  const n = s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `must be a port number, got ${got(v)}` };
+  return String(n);
+}
+
+function ip(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (typeof v !== 'string' || !s || isIP(s) === 0) return { error: `must be an IP address, got ${got(v)}` };
+  return s;
+}
+
+function cidr(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
+  if (!m || isIP(m[1]!) !== 4 || Number(m[2]) > 32) return { error: `must be an IPv4 CIDR like 10.96.0.0/12, got ${got(v)}` };
+  return s;
+}
+
+function portRange(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  const m = /^(\d+)-(\d+)$/.exec(s);
+  const a = m ? Number(m[1]) : NaN;
+  const b = m ? Number(m[2]) : NaN;
+  if (!m || a < 1 || b > 65535 || a > b) return { error: `must be a port range like 30000-32767, got ${got(v)}` };
+  return `${a}-${b}`;
+}
+
+function urlList(v: unknown): string | { error: string } {
+  const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : undefined;
+  if (!items) return { error: `must be a list of URLs like http://127.0.0.1:2379, got ${got(v)}` };
+  const out: string[] = [];
+  for (const item of items) {
+    const s = typeof item === 'string' ? item.trim() : '';
+    if (!/^https?:\/\/[^/\s,]+$/.test(s)) return { error: `must be a list of URLs like http://127.0.0.1:2379, got ${got(item)}` };
+    out.push(s);
+  }
+  if (out.length === 0) return { error: 'must list at least one URL' };
+  return out.join(',');
+}
+
+function positiveMs(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (s === undefined || !/^\d+$/.test(s) || Number(s) <= 0) return { error: `must be a positive number of milliseconds, got ${got(v)}` };
+  return s;
+}
+
+/**
+ * Checks the parsed YAML of a config file against a key table and returns the equivalent
+ * flags. Shared by the master and (as a copy) the agent.
+ */
+function toFlags(text: string, source: string, kind: string, keys: Record<string, [string, Check]>): string[] {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new ConfigError(`${source}: ${line ? `line ${line}: ` : ''}not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) return [];
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${source}: must be a YAML mapping of key: value, got ${got(data)}`);
+  const flags: string[] = [];
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (key === 'apiVersion') {
+      if (value !== CONFIG_API_VERSION) throw new ConfigError(`${source}: apiVersion: must be ${CONFIG_API_VERSION}, got ${got(value)}`);
+      continue;
+    }
+    if (key === 'kind') {
+      if (value !== kind) throw new ConfigError(`${source}: kind: must be ${kind}, got ${got(value)}`);
+      continue;
+    }
+    const entry = Object.prototype.hasOwnProperty.call(keys, key) ? keys[key] : undefined;
+    if (!entry) throw new ConfigError(`${source}: ${key}: unknown key (known keys: ${Object.keys(keys).join(', ')})`);
+    const r = entry[1](value);
+    if (typeof r !== 'string') throw new ConfigError(`${source}: ${key}: ${r.error}`);
+    flags.push(entry[0], r);
+  }
+  return flags;
+}
+
+/** The flags equivalent to a master config file's text; `source` names the file in errors. */
+export function masterConfigToFlags(text: string, source: string): string[] {
+  return toFlags(text, source, MASTER_CONFIG_KIND, KEYS);
+}
+
+/** Reads and checks a master config file; ConfigError (naming the file) when unreadable. */
+export function readMasterConfigFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return masterConfigToFlags(text, file);
+}
+
+/**
+ * Replaces `--config <file>` / `--config=<file>` in argv by the file's flags, placed before
+ * the remaining command-line flags (which therefore win). Without --config, argv unchanged.
+ */
+export function expandMasterConfigFlag(argv: string[], read: (file: string) => string[] = readMasterConfigFile): string[] {
+  const rest: string[] = [];
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' || a.startsWith('--config=')) {
+      if (file !== undefined) throw new ConfigError('--config: given more than once');
+      const v = a === '--config' ? argv[++i] : a.slice('--config='.length);
+      if (!v) throw new ConfigError('flag needs a value: --config');
+      file = v;
+    } else {
+      rest.push(a);
+    }
+  }
+  return file === undefined ? rest : [...read(file), ...rest];
+}

@@ -308,6 +308,19 @@ describe('every served resource through kubectl', () => {
     }
   });
 
+  it('names objects from generateName and refuses a conflicting server-side apply', async () => {
+    const out = await cp.k(['create', '-f', '-', '-o', 'name'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' }, data: { a: 'b' } }) });
+    assert.match(out.trim(), /^configmap\/gen-[a-z0-9]{5}$/);
+    const cm = (replicas: number): string => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'owned' }, spec: { replicas, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'skiff/web:1' }] } } } });
+    await cp.k(['apply', '--server-side', '--field-manager=team-a', '-f', '-'], { input: cm(2) });
+    const conflict = await cp.kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', '-'], { input: cm(5) });
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.stderr, /conflict with "team-a".*\.spec\.replicas/s);
+    await cp.k(['apply', '--server-side', '--field-manager=team-b', '--force-conflicts', '-f', '-'], { input: cm(5) });
+    assert.equal(await cp.k(['get', 'deploy', 'owned', '-o', 'jsonpath={.spec.replicas}']), '5');
+    assert.equal(await cp.k(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}:{.spec.ports[0].port}']), '10.96.0.1:443');
+  });
+
   it('sends bookmarks on a watch that allows them', async () => {
     const list = JSON.parse((await cp.rawGet('/api/v1/namespaces/default/configmaps')).body) as { metadata: { resourceVersion: string } };
     const w = await cp.rawGet(`/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2`);

@@ -60,15 +60,23 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
 export class EtcdProcess {
   proc?: ChildProcess;
   clientUrl = '';
+  peerUrl = '';
+  readonly name = 'test';
 
   constructor(readonly dir: string) {}
 
+  get dataDir(): string {
+    return join(this.dir, 'etcd');
+  }
+
+  /** Starts the member; a restart reuses its ports and data. */
   async start(): Promise<void> {
-    const client = await freePort();
-    const peer = await freePort();
-    this.clientUrl = `http://127.0.0.1:${client}`;
+    if (!this.clientUrl) this.clientUrl = `http://127.0.0.1:${await freePort()}`;
+    if (!this.peerUrl) this.peerUrl = `http://127.0.0.1:${await freePort()}`;
+    const client = Number(new URL(this.clientUrl).port);
+    const peer = Number(new URL(this.peerUrl).port);
     this.proc = spawn('etcd', [
-      '--name', 'test', '--data-dir', join(this.dir, 'etcd'),
+      '--name', this.name, '--data-dir', this.dataDir,
       '--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl,
       '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
       '--initial-cluster', `test=http://127.0.0.1:${peer}`, '--log-level', 'error', '--logger', 'zap',

@@ -106,11 +106,11 @@ function positiveMs(v: unknown): string | { error: string } {
  * flags. Shared by the master and (as a copy) the agent.
  */
 function toFlags(text: string, source: string, kind: string, keys: Record<string, [string, Check]>): string[] {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;
-    throw new ConfigError(`${source}: ${line ? `line ${line}: ` : ''}not valid YAML: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(`${source}: ${line ? `line ${line}: ` : ''}not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) return [];

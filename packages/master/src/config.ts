@@ -17,6 +17,8 @@ export interface MasterConfig {
   tokenAuthFile?: string;
   /** Watch bookmarks interval. */
   bookmarkIntervalMs: number;
+  /** How often the serving certificate's expiry is checked (rotated within 30 days of it). */
+  certCheckIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -26,6 +28,7 @@ const FLAGS: Record<string, string> = {
   '--advertise-address': 'advertiseAddress', '--service-cluster-ip-range': 'serviceClusterIPRange',
   '--service-node-port-range': 'nodePortRange', '--log-file': 'logFile', '--token-auth-file': 'tokenAuthFile',
   '--bookmark-interval': 'bookmarkIntervalMs', '--agent-gateway-port': 'agentGatewayPort',
+  '--cert-check-interval': 'certCheckIntervalMs',
 };
 
 export function usage(): string {
@@ -69,6 +72,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     serviceClusterIPRange: cidr,
     nodePortRange: [npr[0]!, npr[1]!],
     bookmarkIntervalMs: Number.isFinite(bookmark) && bookmark > 0 ? bookmark : 60000,
+    certCheckIntervalMs: Number(raw.certCheckIntervalMs ?? 3_600_000) > 0 ? Number(raw.certCheckIntervalMs ?? 3_600_000) : 3_600_000,
   };
   if (raw.logFile) cfg.logFile = raw.logFile;
   if (raw.tokenAuthFile) cfg.tokenAuthFile = raw.tokenAuthFile;

@@ -21,6 +21,8 @@ export class Master {
   private nsCache?: NamespaceCache;
   private nsController?: NamespaceController;
   private gateway?: { stop(): Promise<void> };
+  private rotation?: NodeJS.Timeout;
+  private servingCert?: string;
   registry?: Registry;
   private ready = false;
 
@@ -56,9 +58,25 @@ export class Master {
       readiness: async () => this.ready,
       bookmarkIntervalMs: cfg.bookmarkIntervalMs,
     });
+    this.servingCert = pki.apiserver.cert;
     this.server = await listenHttps(app, { port: cfg.securePort, host: cfg.bindAddress, tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert } });
     this.ready = true;
+    this.rotation = setInterval(() => { void this.rotateServingCert(kubeIP).catch((e: Error) => log.warn('certificate rotation failed', { error: e.message })); }, cfg.certCheckIntervalMs);
+    this.rotation.unref();
     log.info('skiff-master serving', { address: `${cfg.bindAddress}:${cfg.securePort}`, etcd: cfg.etcdServers.join(','), kubeconfig: join(cfg.home, 'admin.kubeconfig') });
+  }
+
+  /**
+   * Re-issues the serving certificate when it nears expiry (or was replaced on disk) and swaps
+   * it into the running server: clients and pods see no restart.
+   */
+  async rotateServingCert(kubeIP: string): Promise<boolean> {
+    const pki = await ensurePki(this.cfg.home, certificateSANs(this.cfg, kubeIP));
+    if (!this.server || pki.apiserver.cert === this.servingCert) return false;
+    this.server.setSecureContext({ cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert });
+    this.servingCert = pki.apiserver.cert;
+    this.log.info('serving certificate rotated', { component: 'pki' });
+    return true;
   }
 
   private async waitForEtcd(storage: EtcdStorage): Promise<void> {
@@ -96,6 +114,7 @@ export class Master {
 
   async stop(): Promise<void> {
     this.ready = false;
+    if (this.rotation) clearInterval(this.rotation);
     await this.gateway?.stop();
     this.nsController?.stop();
     this.nsCache?.close();

@@ -262,7 +262,11 @@ export class Registry {
     if (opts.fieldManager) hooks.trackManagedFields(info, undefined, obj, opts.fieldManager, 'Update');
 
     let effects: SideEffect[] = [];
-    if (info.kind === 'Service') effects = await this.allocator.allocate(obj as KObject & { spec?: Record<string, unknown> });
+    if (info.kind === 'Service') {
+      // An existing service is AlreadyExists, not a clash over the addresses it holds.
+      if (await this.storage.get(objectKey(info, md.namespace, md.name!))) throw StatusError.alreadyExists(info.plural, md.name!, info.group);
+      effects = await this.allocator.allocate(obj as KObject & { spec?: Record<string, unknown> });
+    }
     if (opts.dryRun) return obj;
     const lease = info.ttlSeconds ? await this.leaseFor(info.ttlSeconds) : undefined;
     const rev = await this.storage.create(objectKey(info, md.namespace, md.name!), this.encode(obj), effects, lease);

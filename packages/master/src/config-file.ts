@@ -32,10 +32,14 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   logFile: ['--log-file', path],
   tokenAuthFile: ['--token-auth-file', path],
   bookmarkInterval: ['--bookmark-interval', positiveMs],
+  certCheckInterval: ['--cert-check-interval', positiveMs],
 };
 
 /** The keys a master config file may hold, in the order they are documented. */
 export const MASTER_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
+
+/** key -> the command-line flag it stands for. */
+export const MASTER_CONFIG_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(KEYS).map(([k, [flag]]) => [k, flag]));
 
 function got(v: unknown): string {
   return v === null || v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);

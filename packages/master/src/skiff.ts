@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
 import { EtcdStorage, NamespaceCache, Registry } from '@skiff/apiserver';
 import { nullLogger } from '@skiff/logging';
@@ -18,6 +19,7 @@ const USAGE = `usage:
   skiff etcd snapshot save <file> [--config FILE...]
   skiff etcd snapshot restore <file> --data-dir <empty dir> [--name NAME] [--initial-advertise-peer-urls URL]
   skiff certs check
+  skiff lab up|down|status|node ...   (the one-machine lab)
 common flags: --home DIR (default $SKIFF_HOME or ~/.skiff), --etcd-servers URLS (default http://127.0.0.1:2379)
 `;
 
@@ -28,8 +30,22 @@ function flag(args: string[], name: string): string | undefined {
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
 }
 
+/** `skiff lab ...` is the one-machine lab's own CLI (@skiff/lab), run as a child. */
+function runLab(args: string[]): number {
+  let main: string;
+  try {
+    main = join(dirname(require.resolve('@skiff/lab/package.json')), 'dist', 'main.js');
+  } catch {
+    process.stderr.write('skiff: the lab is not installed (packages/lab)\n');
+    return 1;
+  }
+  const r = spawnSync(process.execPath, [main, ...args], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
+  if (group === 'lab') return runLab(argv.slice(1));
   const home = flag(argv, '--home') ?? process.env.SKIFF_HOME ?? join(homedir(), '.skiff');
   const servers = (flag(argv, '--etcd-servers') ?? 'http://127.0.0.1:2379').split(',');
   if (group === 'etcd' && verb === 'snapshot') {

@@ -36,7 +36,7 @@ const FLAGS: Record<string, keyof AgentConfig> = {
 };
 
 export function usage(): string {
-  return `usage: skiff-agent --join <host:9443> --token <id.secret> --ca-hash sha256:<hex> [flags]\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
+  return `usage: skiff-agent [--config /etc/skiff/agent.yaml] --join <host:9443> --token <id.secret> --ca-hash sha256:<hex> [flags]\n  --config=<file>  YAML: these flags in camelCase (nodeIP: 10.0.0.5); flags given here override it\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
 }
 
 function duration(flag: string, v: string | undefined, def: number): number {

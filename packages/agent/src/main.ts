@@ -2,12 +2,13 @@
 import { createLogger } from '@skiff/logging';
 import { Agent } from './agent';
 import { ConfigError, parseAgentFlags, usage } from './config';
+import { expandAgentConfigFlag } from './config-file';
 import { JoinError } from './gateway-client/node-credentials';
 
 async function main(): Promise<void> {
   let cfg;
   try {
-    cfg = parseAgentFlags(process.argv.slice(2));
+    cfg = parseAgentFlags(expandAgentConfigFlag(process.argv.slice(2)));
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`skiff-agent: ${e.message}\n${usage()}`);

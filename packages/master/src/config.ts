@@ -32,7 +32,7 @@ const FLAGS: Record<string, string> = {
 };
 
 export function usage(): string {
-  return `usage: skiff-master [flags]\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
+  return `usage: skiff-master [--config /etc/skiff/master.yaml] [flags]\n  --config=<file>  YAML: these flags in camelCase (securePort: 6443); flags given here override it\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
 }
 
 /** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { createLogger } from '@skiff/logging';
 import { ConfigError, parseFlags, usage } from './config';
+import { expandMasterConfigFlag } from './config-file';
 import { Master } from './master';
 
 async function main(): Promise<void> {
   let cfg;
   try {
-    cfg = parseFlags(process.argv.slice(2));
+    cfg = parseFlags(expandMasterConfigFlag(process.argv.slice(2)));
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`skiff-master: ${e.message}\n${usage()}`);

@@ -6,17 +6,25 @@ import { podReferences, refKey, type RefKind } from './pod-references';
 
 interface Closable { close(): void | Promise<void> }
 
+/** Objects every node gets in full (for its service proxy and DNS), by assignment field. */
+type ClusterWideKind = 'service' | 'endpoints' | 'endpointslice';
+
 /**
  * One node's assignment stream: the pods bound to it (a registry watch with
- * fieldSelector spec.nodeName=<node>) and the ConfigMaps/Secrets those pods
- * reference. Sends the full state as ADDED, then SYNC, then changes; a
- * referenced object always goes out before the pod that needs it. Events are
- * handled one at a time in arrival order.
+ * fieldSelector spec.nodeName=<node>), the ConfigMaps/Secrets those pods
+ * reference, and every Service, Endpoints and EndpointSlice. Sends the full
+ * state as ADDED, then SYNC, then changes; a referenced object always goes out
+ * before the pod that needs it. Events are handled one at a time in arrival order.
  */
 export class AssignmentStream {
   private readonly podInfo = findByKind('v1', 'Pod')!;
   private readonly cmInfo = findByKind('v1', 'ConfigMap')!;
   private readonly secretInfo = findByKind('v1', 'Secret')!;
+  private readonly clusterWide: [ClusterWideKind, ResourceInfo][] = [
+    ['service', findByKind('v1', 'Service')!],
+    ['endpoints', findByKind('v1', 'Endpoints')!],
+    ['endpointslice', findByKind('discovery.k8s.io/v1', 'EndpointSlice')!],
+  ];
   private readonly watches: Closable[] = [];
   /** Pod uid -> the object keys it references. */
   private readonly podRefs = new Map<string, Set<string>>();
@@ -39,7 +47,10 @@ export class AssignmentStream {
     for (const [kind, info] of [['configmap', this.cmInfo], ['secret', this.secretInfo]] as const) {
       this.watches.push(await this.registry.watch(info, undefined, { resourceVersion: rev }, (ev) => this.enqueue(() => this.onObject(kind, info, ev)), onError));
     }
-    // Without a resourceVersion the watch delivers the current pods as ADDED before it returns.
+    // Without a resourceVersion a watch delivers the current objects as ADDED before it returns.
+    for (const [kind, info] of this.clusterWide) {
+      this.watches.push(await this.registry.watch(info, undefined, {}, (ev) => this.enqueue(async () => this.onClusterWide(kind, ev)), onError));
+    }
     this.watches.push(await this.registry.watch(this.podInfo, undefined, { fieldSelector: `spec.nodeName=${this.nodeName}` },
       (ev) => this.enqueue(() => this.onPod(ev)), onError));
     this.enqueue(async () => this.send({ type: 'SYNC' }));
@@ -99,6 +110,10 @@ export class AssignmentStream {
     this.emitRef(this.sent.has(key) ? 'MODIFIED' : 'ADDED', kind, o);
   }
 
+  private onClusterWide(kind: ClusterWideKind, ev: WatchEvent): void {
+    if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') this.emit(ev.type, kind, ev.object);
+  }
+
   private isReferenced(key: string): boolean {
     for (const refs of this.podRefs.values()) if (refs.has(key)) return true;
     return false;
@@ -120,8 +135,9 @@ export class AssignmentStream {
     this.emit(type, kind, o);
   }
 
-  private emit(type: AssignmentType, kind: 'pod' | RefKind, o: KObject): void {
+  private emit(type: AssignmentType, kind: 'pod' | RefKind | ClusterWideKind, o: KObject): void {
     const json = Buffer.from(JSON.stringify(o));
-    this.send(kind === 'pod' ? { type, pod_json: json } : kind === 'configmap' ? { type, configmap_json: json } : { type, secret_json: json });
+    this.send(kind === 'pod' ? { type, pod_json: json } : kind === 'configmap' ? { type, configmap_json: json } : kind === 'secret' ? { type, secret_json: json }
+      : kind === 'service' ? { type, service_json: json } : kind === 'endpoints' ? { type, endpoints_json: json } : { type, endpointslice_json: json });
   }
 }

@@ -32,6 +32,7 @@ export class AgentSession {
   private finished = false;
   private endError?: Error;
   private ended = false;
+  private keepOpen = false;
 
   constructor(readonly node: string, readonly id: string, private readonly call: Duplex) {
     call.on('data', (f: AgentFrame) => {
@@ -48,6 +49,14 @@ export class AgentSession {
     this.frameHandler = fn;
     const queued = this.buffered.splice(0);
     for (const f of queued) fn(f);
+  }
+
+  /**
+   * The master's half stays open after the agent ends its own (port-forward:
+   * the pod stopped sending, the client may still be sending); the caller ends it.
+   */
+  holdOpenAfterAgentEnd(): void {
+    this.keepOpen = true;
   }
 
   /** Until the next onFrame, frames are kept (used while handing the session over). */
@@ -102,8 +111,8 @@ export class AgentSession {
     this.finished = true;
     this.endError = err;
     for (const h of this.endHandlers.splice(0)) h(err);
-    // Our half must end too, or the call stays open.
-    queueMicrotask(() => this.end());
+    // Our half must end too, or the call stays open; after a failure it is gone anyway.
+    if (!this.keepOpen || err) queueMicrotask(() => this.end());
   }
 }
 

@@ -1,7 +1,7 @@
 import { StatusError, type KObject } from '@skiff/api';
 import { takeUpgrade } from '@skiff/apiserver';
 import type { Request, Response } from 'express';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { ExecRequest } from '@skiff/rpc';
 import type { AgentSession, AgentTunnels } from './agent-tunnels';
 import {
@@ -9,6 +9,7 @@ import {
   pickProtocol, type ChannelProtocol,
 } from './channel-protocol';
 import { checkNotCompleted, containerOf, nodeOf, targetOf } from './pod-target';
+import { acceptWebSocket } from './websocket-accept';
 import { q, qAll, qBool } from './query';
 
 /** Output waiting in the WebSocket above this pauses the agent. */
@@ -57,7 +58,7 @@ export async function servePodExec(
     session.end();
     throw StatusError.badRequest('Upgrade request required: this connection cannot be upgraded');
   }
-  wss.handleUpgrade(req, up.socket, up.head, (ws) => {
+  acceptWebSocket(wss, req, up, protocol, (ws) => {
     const untrack = track(() => ws.terminate());
     ws.on('close', untrack);
     bridge(ws, session, protocol, params.tty);

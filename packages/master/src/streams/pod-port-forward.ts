@@ -9,6 +9,7 @@ import { offeredProtocols } from './channel-protocol';
 import { isWebSocketUpgrade } from './pod-exec';
 import { nodeOf, targetOf } from './pod-target';
 import { SpdySession, type SpdyStream } from './spdy/spdy-session';
+import { acceptWebSocket } from './websocket-accept';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** kubectl 1.31+: a WebSocket whose binary messages carry a raw SPDY/3.1 connection. */
@@ -41,7 +42,7 @@ export async function servePodPortForward(
       throw StatusError.badRequest(`unable to upgrade connection: port-forward over WebSocket needs the subprotocol ${WEBSOCKET_PORT_FORWARD_PROTOCOL}`);
     }
     const up = upgradeOf(req, res);
-    wss.handleUpgrade(req, up.socket, up.head, (ws) => {
+    acceptWebSocket(wss, req, up, WEBSOCKET_PORT_FORWARD_PROTOCOL, (ws) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());
       forward(new SpdySession(stream));
@@ -128,15 +129,38 @@ async function forwardPair(tunnels: AgentTunnels, node: string, pod: KObject, pa
     data.end();
     return;
   }
+  // The pod may stop sending before the client does (a half-close): the data stream then gets
+  // its FIN, but the error stream stays open until the client is done too, because kubectl
+  // drops the whole connection as soon as the error stream ends.
+  session.holdOpenAfterAgentEnd();
   let failure = '';
+  let agentDone = false;
+  let clientDone = false;
+  let finished = false;
+  const finish = (): void => {
+    if (!agentDone || !clientDone || finished) return;
+    finished = true;
+    if (failure) log.info('port-forward connection failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, port, error: failure });
+    if (failure) error.end(failure); else error.end();
+    session.end();
+  };
   data.on('data', (chunk: Buffer) => {
     if (!session.write({ stdin: chunk })) {
       data.pause();
       void session.drained().then(() => data.resume());
     }
   });
-  data.on('end', () => session.write({ close_stdin: {} }));
-  data.on('close', () => session.end());
+  data.on('end', () => {
+    session.write({ close_stdin: {} });
+    clientDone = true;
+    finish();
+  });
+  data.on('close', () => {
+    // Reset by the client, or the whole connection went away.
+    clientDone = true;
+    agentDone = true;
+    finish();
+  });
   session.onFrame((f) => {
     if (f.frame === 'stdout' && f.stdout?.length && data.writable) {
       if (!data.write(f.stdout)) {
@@ -148,9 +172,11 @@ async function forwardPair(tunnels: AgentTunnels, node: string, pod: KObject, pa
     }
   });
   session.onEnd((err) => {
-    const msg = failure || (err ? `error forwarding port ${port}: ${err.message}` : '');
-    if (msg) log.info('port-forward connection failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, port, error: msg });
-    if (msg) error.end(msg); else error.end();
+    agentDone = true;
+    if (err && !failure) failure = `error forwarding port ${port}: ${err.message}`;
     if (data.writable) data.end();
+    // A failure ends the connection at once; so does a session the agent lost.
+    if (failure) clientDone = true;
+    finish();
   });
 }

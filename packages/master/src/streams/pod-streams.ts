@@ -2,12 +2,12 @@ import type { KObject } from '@skiff/api';
 import type { PodStreams } from '@skiff/apiserver';
 import type { Logger } from '@skiff/logging';
 import type { Request, Response } from 'express';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { AgentTunnels } from './agent-tunnels';
-import { CHANNEL_PROTOCOLS, offeredProtocols, pickProtocol } from './channel-protocol';
 import { servePodExec } from './pod-exec';
 import { servePodLogs } from './pod-logs';
-import { servePodPortForward, WEBSOCKET_PORT_FORWARD_PROTOCOL } from './pod-port-forward';
+import { servePodPortForward } from './pod-port-forward';
+import { createWebSocketServer } from './websocket-accept';
 
 /**
  * The apiserver's PodStreams, served by the pods' agents through their
@@ -22,15 +22,7 @@ export class PodStreamsService implements PodStreams {
 
   constructor(private readonly tunnels: AgentTunnels, log: Logger) {
     this.log = log.child({ component: 'pod-streams' });
-    this.wss = new WebSocketServer({
-      noServer: true,
-      perMessageDeflate: false,
-      maxPayload: 16 * 1024 * 1024,
-      handleProtocols: (protocols) => {
-        const offered = [...protocols];
-        return pickProtocol(offered, [...CHANNEL_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOL]) ?? false;
-      },
-    });
+    this.wss = createWebSocketServer();
   }
 
   async handle(kind: 'log' | 'exec' | 'attach' | 'portforward', req: Request, res: Response, pod: KObject): Promise<void> {
@@ -48,7 +40,7 @@ export class PodStreamsService implements PodStreams {
       case 'exec':
       case 'attach':
         await servePodExec(kind, this.tunnels, this.wss, req, res, pod, track);
-        this.log.info(`${kind} session`, { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, protocol: pickProtocol(offeredProtocols(req.headers['sec-websocket-protocol']), CHANNEL_PROTOCOLS) });
+        this.log.info(`${kind} session`, { pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
         return;
       case 'portforward':
         await servePodPortForward(this.tunnels, this.wss, req, res, pod, this.log, track);

@@ -5,7 +5,8 @@ import { adler32 } from './adler32';
  * parsing and serialisation, and header blocks. Header blocks are compressed
  * with zlib and the SPDY/3 dictionary, one zlib stream per direction for the
  * whole connection; what we send uses stored (uncompressed) deflate blocks,
- * which every inflater reads, so compression needs no zlib state here.
+ * each followed by the empty block a sync flush ends with, which every
+ * inflater reads, so compression needs no zlib state here.
  */
 
 export const SPDY_VERSION = 3;
@@ -170,6 +171,9 @@ export class HeaderCompressor {
       parts.push(h, piece);
       if (block.length === 0) break;
     }
+    // An empty stored block, as zlib's Z_SYNC_FLUSH ends with: Go's inflater hands out a
+    // stored block's bytes only when it reaches the next block header.
+    parts.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(parts);
   }
 }

@@ -1,0 +1,200 @@
+/**
+ * `skiff-agent --config /etc/skiff/agent.yaml`: a YAML file whose keys are the
+ * command-line flags in camelCase (`--node-ip` -> `nodeIP`, `--ca-hash` -> `caHash`). The file is turned
+ * into flags placed *before* the command line's own, so a flag given on the command line
+ * overrides the file. Every key is checked here, and errors name the file and the key:
+ *
+ *   /etc/skiff/agent.yaml: join: must be host:port, got "master"
+ *   /etc/skiff/agent.yaml: nodeIp: unknown key (known keys: home, join, token, ...)
+ *
+ * Optional header: `apiVersion: skiff.io/v1alpha1` and `kind: AgentConfiguration`.
+ * (The same checker as packages/master/src/config-file.ts, with the agent's keys.)
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseDocument } from 'yaml';
+import { ConfigError } from './config';
+
+export const CONFIG_API_VERSION = 'skiff.io/v1alpha1';
+export const AGENT_CONFIG_KIND = 'AgentConfiguration';
+
+type Check = (v: unknown) => string | { error: string };
+
+/** key -> [flag, check]. The check returns the flag's value or an error text ("must be ..."). */
+const KEYS: Record<string, [flag: string, check: Check]> = {
+  home: ['--home', path],
+  join: ['--join', hostPort],
+  token: ['--token', token],
+  caHash: ['--ca-hash', caHash],
+  nodeName: ['--node-name', nodeName],
+  nodeIP: ['--node-ip', ip],
+  dockerHost: ['--docker-host', dockerHost],
+  logFile: ['--log-file', path],
+  podNetwork: ['--pod-network', name],
+  nodeStatusInterval: ['--node-status-interval', duration],
+  leaseRenewInterval: ['--lease-renew-interval', duration],
+  allowedRegistries: ['--allowed-registries', registries],
+};
+
+/** The keys an agent config file may hold, in the order they are documented. */
+export const AGENT_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
+
+/** key -> the command-line flag it stands for. */
+export const AGENT_CONFIG_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(KEYS).map(([k, [flag]]) => [k, flag]));
+
+function got(v: unknown): string {
+  return v === null || v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
+}
+
+function scalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function path(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (typeof v !== 'string' || !s || !s.startsWith('/')) return { error: `must be an absolute path, got ${got(v)}` };
+  return s;
+}
+
+function port(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  const n = s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `must be a port number, got ${got(v)}` };
+  return String(n);
+}
+
+function ip(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (typeof v !== 'string' || !s || isIP(s) === 0) return { error: `must be an IP address, got ${got(v)}` };
+  return s;
+}
+
+function hostPort(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  const m = /^(\[[^\]]+\]|[^:\s\[\]]+):(\d+)$/.exec(s);
+  if (!m || port(m[2]) !== m[2]) return { error: `must be host:port like 192.168.200.100:9443, got ${got(v)}` };
+  return s;
+}
+
+function token(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(s)) return { error: `must be a bootstrap token like abcdef.0123456789abcdef, got ${typeof v === 'string' ? `a string of ${s.length} characters` : got(v)}` };
+  return s;
+}
+
+function caHash(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^sha256:[0-9a-f]{64}$/.test(s)) return { error: `must be sha256:<64 hex digits>, got ${got(v)}` };
+  return s;
+}
+
+function nodeName(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (s.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s)) {
+    return { error: `must be a lower-case DNS name (RFC 1123 subdomain), got ${got(v)}` };
+  }
+  return s;
+}
+
+function dockerHost(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^(unix:\/\/\/.+|\/.+|tcp:\/\/[^/\s]+:\d+)$/.test(s)) return { error: `must be unix:///path, /path or tcp://host:port, got ${got(v)}` };
+  return s;
+}
+
+function name(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s)) return { error: `must be a Docker network name, got ${got(v)}` };
+  return s;
+}
+
+function duration(v: unknown): string | { error: string } {
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return `${v}s`;
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^\d+(ms|s|m)?$/.test(s) || /^0+(ms|s|m)?$/.test(s)) return { error: `must be a duration like 10s, 500ms or 1m, got ${got(v)}` };
+  return s;
+}
+
+function registries(v: unknown): string | { error: string } {
+  const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : undefined;
+  if (!items) return { error: `must be a list of registry hosts like 127.0.0.1:5000, got ${got(v)}` };
+  const out: string[] = [];
+  for (const item of items) {
+    const s = typeof item === 'string' ? item.trim() : '';
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(s)) return { error: `must be a list of registry hosts like 127.0.0.1:5000, got ${got(item)}` };
+    out.push(s);
+  }
+  return out.join(',');
+}
+
+/**
+ * Checks the parsed YAML of a config file against a key table and returns the equivalent
+ * flags. The same function as in the master's config-file.ts.
+ */
+function toFlags(text: string, source: string, kind: string, keys: Record<string, [string, Check]>): string[] {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new ConfigError(`${source}: ${line ? `line ${line}: ` : ''}not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) return [];
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${source}: must be a YAML mapping of key: value, got ${got(data)}`);
+  const flags: string[] = [];
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (key === 'apiVersion') {
+      if (value !== CONFIG_API_VERSION) throw new ConfigError(`${source}: apiVersion: must be ${CONFIG_API_VERSION}, got ${got(value)}`);
+      continue;
+    }
+    if (key === 'kind') {
+      if (value !== kind) throw new ConfigError(`${source}: kind: must be ${kind}, got ${got(value)}`);
+      continue;
+    }
+    const entry = Object.prototype.hasOwnProperty.call(keys, key) ? keys[key] : undefined;
+    if (!entry) throw new ConfigError(`${source}: ${key}: unknown key (known keys: ${Object.keys(keys).join(', ')})`);
+    const r = entry[1](value);
+    if (typeof r !== 'string') throw new ConfigError(`${source}: ${key}: ${r.error}`);
+    flags.push(entry[0], r);
+  }
+  return flags;
+}
+
+/** The flags equivalent to an agent config file's text; `source` names the file in errors. */
+export function agentConfigToFlags(text: string, source: string): string[] {
+  return toFlags(text, source, AGENT_CONFIG_KIND, KEYS);
+}
+
+/** Reads and checks an agent config file; ConfigError (naming the file) when unreadable. */
+export function readAgentConfigFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return agentConfigToFlags(text, file);
+}
+
+/**
+ * Replaces `--config <file>` / `--config=<file>` in argv by the file's flags, placed before
+ * the remaining command-line flags (which therefore win). Without --config, argv unchanged.
+ */
+export function expandAgentConfigFlag(argv: string[], read: (file: string) => string[] = readAgentConfigFile): string[] {
+  const rest: string[] = [];
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' || a.startsWith('--config=')) {
+      if (file !== undefined) throw new ConfigError('--config: given more than once');
+      const v = a === '--config' ? argv[++i] : a.slice('--config='.length);
+      if (!v) throw new ConfigError('flag needs a value: --config');
+      file = v;
+    } else {
+      rest.push(a);
+    }
+  }
+  return file === undefined ? rest : [...read(file), ...rest];
+}

@@ -1,8 +1,16 @@
 /** `npm run bench -- <name>`: runs one benchmark (or all with no name). */
 import { benchApi } from './api';
+import { benchPods } from './pods';
+import { benchCtl } from './ctl';
+import { benchProxy } from './proxy';
+import { benchScheduler } from './scheduler';
 
 const BENCHES: Record<string, () => Promise<void>> = {
+  scheduler: benchScheduler,
   api: benchApi,
+  pods: benchPods,
+  ctl: benchCtl,
+  proxy: benchProxy,
 };
 
 async function main(): Promise<void> {

@@ -69,7 +69,18 @@ export function formatApiError(e: ApiError): string {
     if (causes.length > 1) return `${s}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
     return s;
   }
+  return standardApiMessage(e);
+}
+
+/** StandardErrorMessage: `Error from server (Reason): message`. */
+export function standardApiMessage(e: ApiError): string {
+  if (e.code === 401) return `error: You must be logged in to the server (${e.status.message || 'Unauthorized'})`;
   return `Error from server (${e.reason}): ${e.message}`;
+}
+
+/** AddSourceToErr: `error when <verb> "<source>": <message>` for API errors. */
+export function withSource(e: ApiError, verb: string, source: string): ApiError {
+  return new ApiError({ ...e.status, message: `error when ${verb} "${source}": ${e.status.message ?? e.message}` }, e.httpCode);
 }
 
 export interface RequestOptions {
@@ -85,7 +96,19 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** `299 - "text"` warning header values (several may share one header, comma separated). */
+function splitWarnings(h: string): string[] {
+  return h.match(/\d{3} [^ ]+ "(?:[^"\\]|\\.)*"(?: "[^"]*")?/g) ?? [h];
+}
+
+function parseWarning(h: string): string {
+  const m = /^\d{3} [^ ]+ "((?:[^"\\]|\\.)*)"/.exec(h);
+  return m ? (m[1] ?? '').replace(/\\(.)/g, '$1') : h;
+}
+
 export class ApiClient {
+  /** Called with the text of each `Warning:` header (kubectl prints `Warning: <text>`). */
+  onWarning?: (text: string) => void;
   private readonly agent: http.Agent;
   private readonly url: URL;
 
@@ -125,7 +148,11 @@ export class ApiClient {
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolveP({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () => {
+          const w = res.headers.warning;
+          if (w && this.onWarning) for (const one of Array.isArray(w) ? w : splitWarnings(w)) this.onWarning(parseWarning(one));
+          resolveP({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
         res.on('error', reject);
       });
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionError(err)));

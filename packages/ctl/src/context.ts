@@ -51,7 +51,10 @@ export class Ctx {
   }
 
   client(): ApiClient {
-    this.cl ??= new ApiClient(this.rest(), `kubectl ${this.command}`);
+    if (!this.cl) {
+      this.cl = new ApiClient(this.rest(), `kubectl ${this.command}`);
+      this.cl.onWarning = (t) => this.err(`Warning: ${t}\n`);
+    }
     return this.cl;
   }
 

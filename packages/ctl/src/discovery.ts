@@ -57,6 +57,10 @@ export class Discovery {
   private loaded = false;
   private fromCache = false;
 
+  get isFromCache(): boolean {
+    return this.fromCache;
+  }
+
   constructor(private readonly client: ApiClient, private readonly cacheDir: string | undefined, private readonly now = (): number => Date.now()) {}
 
   private get cacheFile(): string | undefined {
@@ -190,6 +194,19 @@ export class Discovery {
     if (!r) throw cliError(`the server doesn't have a resource type "${arg.split('.')[0] ?? arg}"`);
     return r;
   }
+}
+
+/** The resource serving apiVersion+kind (refetching discovery once if unknown). */
+export async function resourceForKind(d: Discovery, apiVersion: string, kind: string): Promise<ApiResource | undefined> {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
+  await d.load();
+  const find = (): ApiResource | undefined => d.resources.find((r) => r.group === group && r.version === version && r.kind === kind && !r.resource.includes('/'));
+  let r = find();
+  if (!r && d.isFromCache) {
+    await d.load(true);
+    r = find();
+  }
+  return r;
 }
 
 /** URL path of a collection or object. */

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, dirname, isAbsolute } from 'node:path';
-import YAML from 'yaml';
+import { parseMiniYaml } from './miniyaml';
 import { cliError, CliError } from './errors';
 
 export interface NamedCluster { name: string; cluster: Record<string, unknown> }
@@ -87,6 +87,14 @@ export function kubeconfigFiles(flags: ConfigFlags, env: NodeJS.ProcessEnv = pro
   return { files: existsSync(def) ? [def] : [] };
 }
 
+/** kubeconfig YAML: the fast subset parser, else the full `yaml` package (loaded only then). */
+function parseYaml(text: string): unknown {
+  const v = parseMiniYaml(text);
+  if (v !== undefined) return v;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('yaml') as typeof import('yaml')).parse(text) as unknown;
+}
+
 export function loadKubeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const { files, explicit } = kubeconfigFiles(flags, env);
   const cfg: KubeConfig = { clusters: [], contexts: [], users: [], currentContext: '', preferences: {}, files, explicitFile: explicit };
@@ -96,7 +104,7 @@ export function loadKubeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = YAML.parse(readFileSync(file, 'utf8'));
+      doc = parseYaml(readFileSync(file, 'utf8'));
     } catch (e) {
       throw cliError(`error loading config file "${file}": ${(e as Error).message}`);
     }
@@ -182,13 +190,14 @@ export function setCurrentContext(cfg: KubeConfig, name: string): string {
   let target = cfg.explicitFile;
   if (!target) {
     for (const f of cfg.files) {
-      const d = obj(YAML.parse(readFileSync(f, 'utf8')));
+      const d = obj(parseYaml(readFileSync(f, 'utf8')));
       if (typeof d['current-context'] === 'string' && d['current-context'] !== '') { target = f; break; }
     }
   }
   target ??= cfg.files[0];
   if (!target) throw cliError('no kubeconfig file to modify');
-  const doc = YAML.parseDocument(readFileSync(target, 'utf8'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const doc = (require('yaml') as typeof import('yaml')).parseDocument(readFileSync(target, 'utf8'));
   doc.set('current-context', name);
   writeFileSync(target, doc.toString());
   return target;

@@ -2,24 +2,35 @@
 /** skiffctl: a kubectl-compatible CLI. Parses arguments, dispatches, maps errors to exit codes. */
 import { Flags, parseArgs } from './args';
 import { ApiError, formatApiError } from './client';
-import { config } from './commands/config';
-import { apiResources, apiVersions, version } from './commands/discovery-cmds';
-import { get } from './commands/get';
-import { create, del, labelOrAnnotate } from './commands/modify';
 import { Ctx, Io } from './context';
 import { CliError } from './errors';
 
-const COMMANDS: Record<string, (ctx: Ctx, args: string[]) => Promise<number>> = {
-  get,
-  version: (ctx) => version(ctx),
-  'api-versions': (ctx) => apiVersions(ctx),
-  'api-resources': (ctx) => apiResources(ctx),
-  create,
-  delete: del,
-  label: (ctx, a) => labelOrAnnotate(ctx, a, 'labels'),
-  annotate: (ctx, a) => labelOrAnnotate(ctx, a, 'annotations'),
-  config,
+type Cmd = (ctx: Ctx, args: string[]) => Promise<number>;
+
+/* Command modules are loaded on first use: `get` must not pay for YAML parsing or patch schemas. */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => Cmd> = {
+  get: () => (require('./commands/get') as typeof import('./commands/get')).get,
+  version: () => (ctx) => (require('./commands/discovery-cmds') as typeof import('./commands/discovery-cmds')).version(ctx),
+  'api-versions': () => (ctx) => (require('./commands/discovery-cmds') as typeof import('./commands/discovery-cmds')).apiVersions(ctx),
+  'api-resources': () => (ctx) => (require('./commands/discovery-cmds') as typeof import('./commands/discovery-cmds')).apiResources(ctx),
+  create: () => (require('./commands/modify') as typeof import('./commands/modify')).create,
+  delete: () => (require('./commands/modify') as typeof import('./commands/modify')).del,
+  label: () => (ctx, a) => (require('./commands/modify') as typeof import('./commands/modify')).labelOrAnnotate(ctx, a, 'labels'),
+  annotate: () => (ctx, a) => (require('./commands/modify') as typeof import('./commands/modify')).labelOrAnnotate(ctx, a, 'annotations'),
+  config: () => (require('./commands/config') as typeof import('./commands/config')).config,
+  apply: () => (require('./commands/apply') as typeof import('./commands/apply')).apply,
+  replace: () => (require('./commands/apply') as typeof import('./commands/apply')).replace,
+  describe: () => (require('./commands/describe') as typeof import('./commands/describe')).describe,
+  scale: () => (require('./commands/misc') as typeof import('./commands/misc')).scale,
+  patch: () => (require('./commands/misc') as typeof import('./commands/misc')).patch,
+  cordon: () => (ctx, a) => (require('./commands/misc') as typeof import('./commands/misc')).cordon(ctx, a, true),
+  uncordon: () => (ctx, a) => (require('./commands/misc') as typeof import('./commands/misc')).cordon(ctx, a, false),
+  taint: () => (require('./commands/misc') as typeof import('./commands/misc')).taint,
+  rollout: () => (require('./commands/misc') as typeof import('./commands/misc')).rollout,
+  'cluster-info': () => (require('./commands/misc') as typeof import('./commands/misc')).clusterInfo,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `skiffctl controls a Skiff (Kubernetes-compatible) cluster.
 
@@ -52,7 +63,7 @@ export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
       io.stdout(USAGE);
       return 0;
     }
-    const fn = COMMANDS[cmd];
+    const fn = COMMANDS[cmd]?.();
     if (!fn) {
       io.stderr(`error: unknown command "${cmd}" for "skiffctl"\n`);
       return 1;

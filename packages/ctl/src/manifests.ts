@@ -52,7 +52,8 @@ export function expandPaths(paths: string[], recursive: boolean): string[] {
 export function parseYamlDocs(text: string, source: string): unknown[] {
   const docs = parseAllDocuments(text, {
     version: '1.1',
-    customTags: (tags) => tags.filter((t) => !t.tag.endsWith(':timestamp') && t.format !== 'TIME'),
+    uniqueKeys: false,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' ? t !== 'timestamp' && !t.endsWith('Time') : !t.tag.endsWith(':timestamp') && t.format !== 'TIME'),
   });
   const out: unknown[] = [];
   for (const d of Array.isArray(docs) ? docs : [docs]) {

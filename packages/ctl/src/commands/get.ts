@@ -4,8 +4,6 @@ import { Ctx } from '../context';
 import { ApiResource, kindName, resourcePath } from '../discovery';
 import { CliError, cliError } from '../errors';
 import { printJson } from '../printers/gojson';
-import { toGoYaml } from '../printers/goyaml';
-import { jsonpath, JsonPathError } from '../printers/jsonpath';
 import { printTable, Table, TableColumn, TableRow } from '../printers/table';
 
 const ALLOWED = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
@@ -144,7 +142,7 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
     for (const o of items) if (o.metadata && 'managedFields' in o.metadata) delete (o.metadata as Record<string, unknown>).managedFields;
     const data: unknown = single ?? { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
     if (output.kind === 'json') ctx.out(printJson(data));
-    else if (output.kind === 'yaml') ctx.out(toGoYaml(data));
+    else if (output.kind === 'yaml') ctx.out((require('../printers/goyaml') as typeof import('../printers/goyaml')).toGoYaml(data));
     else if (output.kind === 'name') {
       const byKind = (o: Obj): string => {
         const api = String(o.apiVersion ?? '');
@@ -154,6 +152,7 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
       };
       ctx.out(items.map((o) => `${byKind(o)}\n`).join(''));
     } else {
+      const { jsonpath, JsonPathError } = require('../printers/jsonpath') as typeof import('../printers/jsonpath');
       try {
         ctx.out(jsonpath(output.template, data));
       } catch (e) {

@@ -3,6 +3,8 @@ import { ApiError, formatApiError, isNotFound } from '../client';
 import { Ctx } from '../context';
 import { ApiResource, kindName, resourcePath } from '../discovery';
 import { CliError, cliError } from '../errors';
+import { createFromFiles, deleteBySelector, deleteFromFiles } from './apply';
+import { GENERATORS } from './generators';
 
 function needOneName(ctx: Ctx, args: string[], sub: string): string {
   if (args.length !== 1) {
@@ -12,7 +14,13 @@ function needOneName(ctx: Ctx, args: string[], sub: string): string {
 }
 
 export async function create(ctx: Ctx, args: string[]): Promise<number> {
+  if (ctx.flags.arr('filename').length) {
+    if (args.length) throw cliError(`Unexpected args: [${args.join(' ')}]\nSee 'kubectl create -h' for help and examples`);
+    return createFromFiles(ctx);
+  }
   const [sub, ...rest] = args;
+  const gen = GENERATORS[sub ?? ''];
+  if (gen) return gen(ctx, rest);
   const client = ctx.client();
   const q = { fieldManager: 'kubectl-create', fieldValidation: 'Strict' };
   switch (sub) {
@@ -48,7 +56,7 @@ export async function create(ctx: Ctx, args: string[]): Promise<number> {
       return 0;
     }
     case undefined:
-      throw cliError(`Unexpected args: []\nSee 'skiffctl create -h' for help and examples`);
+      throw cliError('must specify one of -f and -k');
     default:
       throw cliError(`unknown command "${sub}" for "skiffctl create"`);
   }
@@ -87,6 +95,16 @@ async function waitGone(ctx: Ctx, path: string, timeoutMs = 60_000): Promise<voi
 }
 
 export async function del(ctx: Ctx, args: string[]): Promise<number> {
+  if (ctx.flags.arr('filename').length) {
+    if (args.length) throw cliError(`Unexpected args: [${args.join(' ')}]\nSee 'kubectl delete -h' for help and examples`);
+    return deleteFromFiles(ctx);
+  }
+  const bySel = ctx.flags.has('selector') || ctx.flags.bool('all') || ctx.flags.has('field-selector');
+  if (bySel) {
+    if (args.length === 0) throw cliError('at least one resource must be specified to use a selector');
+    if (args.length > 1 || (args[0] ?? '').includes('/')) throw cliError('name cannot be provided when a selector is specified');
+    return deleteBySelector(ctx, args[0] as string);
+  }
   const items = await typeAndNames(ctx, args);
   if (items.length === 0) throw cliError('resource(s) were provided, but no name was specified');
   const errors: string[] = [];

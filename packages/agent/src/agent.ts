@@ -14,6 +14,7 @@ import { StatusReporter } from './gateway-client/status-reporter';
 import { collectHostFacts, type HostFacts } from './node/host-facts';
 import { buildNode } from './node/node-object';
 import { sourceAddressFor, splitHostPort } from './node/node-ip';
+import { StreamServer } from './streams';
 
 const BACKOFF_INITIAL_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -40,6 +41,7 @@ export class Agent {
   private workers?: PodWorkers;
   private statuses?: StatusReporter;
   private events?: EventForwarder;
+  private streams?: StreamServer;
   private readonly objects = new ObjectCache();
   private facts?: HostFacts;
   private nodeIP = '';
@@ -78,6 +80,8 @@ export class Agent {
       onStatus: (pod, status) => this.statuses?.push(pod, status),
       logger: log,
     });
+    this.streams = new StreamServer({ gateway, creds, workers: this.workers, runtime: this.runtime, docker, log: log.child({ component: 'streams' }) });
+    this.streams.start();
     log.info('skiff-agent starting', { node: cfg.nodeName, nodeIP: this.nodeIP, gateway, runtime: this.facts.containerRuntimeVersion });
     this.timers.push(setInterval(() => void this.renewLease(), cfg.leaseRenewIntervalMs));
     this.timers.push(setInterval(() => void this.registerNode().catch((e: unknown) => log.warn('node status update failed', { error: (e as Error).message })), cfg.nodeStatusIntervalMs));
@@ -90,6 +94,7 @@ export class Agent {
     this.watch?.close();
     this.wake?.();
     await this.loop;
+    await this.streams?.stop();
     this.statuses?.stop();
     this.events?.stop();
     this.workers?.shutdown();

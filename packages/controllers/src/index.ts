@@ -1,1 +1,13 @@
-export {};
+export * from './informer';
+export * from './common/controller-ref';
+export * from './common/pod-state';
+export { ReplicaSetController } from './replicaset/replica-set-controller';
+export { DeploymentController } from './deployment/deployment-controller';
+export * from './deployment/rollout-math';
+export { SchedulerLoop } from './scheduler/scheduler-loop';
+export { LeaderElector } from './leader-election/leader-elector';
+export { startControlPlaneLoops, type ControlPlaneLoopsOptions } from './control-plane-loops';
+export { GarbageCollector } from './garbage-collector/garbage-collector';
+export { ServiceAccountController } from './serviceaccount/service-account-controller';
+export { EndpointsController } from './endpoints/endpoints-controller';
+export * from './endpoints/compute-endpoints';

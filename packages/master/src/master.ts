@@ -11,6 +11,9 @@ import type { Logger } from '@skiff/logging';
 import { certificateSANs, MasterConfig } from './config';
 import { NamespaceController } from './controllers/namespace-controller';
 import { startAgentGateway } from './gateway';
+import { startControlPlaneLoops } from '@skiff/controllers';
+import { metricsApi } from './metrics';
+import { AgentTunnels, PodStreamsService } from './streams';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -21,7 +24,10 @@ export class Master {
   private nsCache?: NamespaceCache;
   private nsController?: NamespaceController;
   private gateway?: { stop(): Promise<void> };
+  private tunnels?: AgentTunnels;
+  private podStreams?: PodStreamsService;
   private rotation?: NodeJS.Timeout;
+  private loops?: { stop(): Promise<void> };
   private servingCert?: string;
   registry?: Registry;
   private ready = false;
@@ -48,15 +54,20 @@ export class Master {
     }), { mode: 0o600 });
 
     await this.bootstrapObjects(kubeIP);
-    this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress] });
+    this.tunnels = new AgentTunnels(log);
+    this.podStreams = new PodStreamsService(this.tunnels, log);
+    this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress], services: [this.tunnels.service()] });
     this.nsController = new NamespaceController(registry, log.child({ component: 'namespace-controller' }));
     await this.nsController.start();
+    this.loops = await startControlPlaneLoops({ registry, log: log.child({ component: 'controller-manager' }) });
 
     const app = createApiApp({
       registry, log, tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert },
       tokens: [new StaticTokenFile(cfg.tokenAuthFile)],
       readiness: async () => this.ready,
       bookmarkIntervalMs: cfg.bookmarkIntervalMs,
+      podStreams: this.podStreams,
+      extraGroups: [metricsApi({ registry, tunnels: this.tunnels, log })],
     });
     this.servingCert = pki.apiserver.cert;
     this.server = await listenHttps(app, { port: cfg.securePort, host: cfg.bindAddress, tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert } });
@@ -114,6 +125,8 @@ export class Master {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.podStreams?.close();
+    this.tunnels?.close();
     if (this.rotation) clearInterval(this.rotation);
     await this.gateway?.stop();
     this.nsController?.stop();

@@ -19,6 +19,10 @@ export interface NodeInfo {
   /** Requests with the scheduler's defaults for containers that request nothing (scoring). */
   nonZeroRequested: ResourceList;
   usedPorts: HostPort[];
+  /** Pods with required anti-affinity terms (checked against every incoming pod). */
+  podsWithRequiredAntiAffinity: Pod[];
+  /** Non-terminating pods per controller uid (spreading). */
+  ownerCounts: Map<string, number>;
 }
 
 /** A read-only view of the cluster for one scheduling decision. */
@@ -47,6 +51,7 @@ export function newNodeInfo(node: Node): NodeInfo {
   return {
     node, name: node.metadata?.name ?? '', labels: { ...(node.metadata?.labels ?? {}) }, pods: [],
     allocatable, requested: { pods: 0 }, nonZeroRequested: { pods: 0 }, usedPorts: [],
+    podsWithRequiredAntiAffinity: [], ownerCounts: new Map(),
   };
 }
 
@@ -58,6 +63,9 @@ export function addPod(info: NodeInfo, pod: Pod): void {
   info.requested.pods = (info.requested.pods ?? 0) + 1;
   info.nonZeroRequested.pods = (info.nonZeroRequested.pods ?? 0) + 1;
   info.usedPorts.push(...hostPortsOf(pod));
+  if (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) info.podsWithRequiredAntiAffinity.push(pod);
+  const owner = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller)?.uid;
+  if (owner && !pod.metadata?.deletionTimestamp) info.ownerCounts.set(owner, (info.ownerCounts.get(owner) ?? 0) + 1);
 }
 
 /** Nodes with the non-terminal pods bound to them. Pods naming unknown nodes are ignored. */

@@ -1,4 +1,7 @@
 import { createServer as createHttpsServer, Server } from 'node:https';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { NextFunction, Request, Response } from 'express';
 import { StatusError, isPlainObject } from '@skiff/api';
 import type { Logger } from '@skiff/logging';
@@ -209,11 +212,50 @@ export function createApiApp(opts: ApiServerOptions): express.Express {
   return app;
 }
 
+const UPGRADE = Symbol('skiff.upgrade');
+type UpgradeCarrier = IncomingMessage & { [UPGRADE]?: { socket: Duplex; head: Buffer; taken: boolean } };
+
+/**
+ * Upgrade requests (kubectl exec, attach and port-forward: `Upgrade: websocket`
+ * or `Upgrade: SPDY/3.1`) run through the same express app as every other
+ * request (authentication, logging, the pod lookup), with a response bound to
+ * the raw socket: a handler that does not take the upgrade answers with a
+ * normal HTTP response (e.g. a Status error) and the connection closes after it.
+ */
+export function dispatchUpgrade(app: express.Express, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  (req as UpgradeCarrier)[UPGRADE] = { socket, head, taken: false };
+  socket.on('error', () => socket.destroy());
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.on('finish', () => {
+    if ((req as UpgradeCarrier)[UPGRADE]?.taken) return;
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  app(req as express.Request, res as express.Response);
+}
+
+/**
+ * For the handler of an upgrade request: takes the connection over (the
+ * response object is detached from it) and returns the socket and the bytes
+ * that came after the request head. Undefined for a request that is not an
+ * upgrade, or that was not dispatched by listenHttps.
+ */
+export function takeUpgrade(req: IncomingMessage, res: ServerResponse): { socket: Duplex; head: Buffer } | undefined {
+  const u = (req as UpgradeCarrier)[UPGRADE];
+  if (!u || u.taken) return undefined;
+  u.taken = true;
+  if (res.socket === u.socket) res.detachSocket(u.socket as Socket);
+  return { socket: u.socket, head: u.head };
+}
+
 export function listenHttps(app: express.Express, opts: { port: number; host: string; tls: { cert: string; key: string; ca: string } }): Promise<Server> {
   const server = createHttpsServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca,
     requestCert: true, rejectUnauthorized: false,
   }, app);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => dispatchUpgrade(app, req, socket, head));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;

@@ -2,6 +2,8 @@ import { isStatusError } from '@skiff/api';
 import type { Logger } from '@skiff/logging';
 import type { WorkQueue } from './work-queue';
 
+const CONFLICT_RETRY_CAP_MS = 1000;
+
 export interface Reconciler {
   /** Idempotent: brings the world one step closer to the object's spec. Throw to retry with back-off. */
   reconcile(key: string): Promise<void>;
@@ -22,7 +24,8 @@ export async function runWorkers(queue: WorkQueue, reconciler: Reconciler, log: 
       } catch (e) {
         const conflict = isStatusError(e) && e.code === 409;
         (conflict ? log.debug : log.warn).call(log, 'reconcile failed, requeueing', { key, error: (e as Error).message, retries: queue.numRequeues(key) });
-        queue.addRateLimited(key);
+        // A conflict only means the cache was behind a write; it catches up within moments.
+        queue.addRateLimited(key, conflict ? CONFLICT_RETRY_CAP_MS : undefined);
       } finally {
         queue.done(key);
       }

@@ -46,10 +46,11 @@ export class WorkQueue {
     this.timers.set(key, t);
   }
 
-  addRateLimited(key: string): void {
+  /** Requeues with per-key exponential back-off, capped at `capMs` (default: the queue's maximum). */
+  addRateLimited(key: string, capMs = this.maxDelayMs): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n));
+    this.addAfter(key, Math.min(capMs, this.maxDelayMs, this.baseDelayMs * 2 ** n));
   }
 
   numRequeues(key: string): number {

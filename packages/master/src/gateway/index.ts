@@ -21,6 +21,8 @@ export interface AgentGatewayOptions {
   home: string;
   /** Extra names or addresses for the serving certificate (the advertise address). */
   advertise?: string[];
+  /** More gRPC services on the gateway's port (AgentStreams: the master -> agent stream tunnel). */
+  services?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
 }
 
 export interface AgentGateway {
@@ -47,6 +49,7 @@ export async function startAgentGateway(opts: AgentGatewayOptions): Promise<Agen
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   server.addService(agentGatewayService(), service.handlers());
+  for (const s of opts.services ?? []) server.addService(s.definition, s.implementation);
   const address = opts.host.includes(':') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, p) => (err ? reject(new Error(`agent gateway cannot listen on ${address}: ${err.message}`)) : resolve(p)));

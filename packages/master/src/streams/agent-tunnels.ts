@@ -78,17 +78,26 @@ export class AgentSession {
     return this.finished;
   }
 
+  /** Input to the agent; still allowed after the agent ended its half when holdOpenAfterAgentEnd was asked for. */
   write(frame: MasterFrame): boolean {
-    if (this.ended || this.finished) return true;
-    return this.call.write(frame);
+    if (this.ended || this.endError || (this.finished && !this.keepOpen)) return true;
+    try {
+      return this.call.write(frame);
+    } catch {
+      return true;
+    }
   }
 
-  /** Resolves when the agent can take more input. */
+  /** Resolves when the agent can take more input (or the session is over). */
   drained(): Promise<void> {
     return new Promise((r) => {
-      const done = (): void => r();
+      const done = (): void => {
+        this.call.off('drain', done);
+        this.call.off('close', done);
+        r();
+      };
       this.call.once('drain', done);
-      this.onEnd(() => done());
+      this.call.once('close', done);
     });
   }
 

@@ -8,6 +8,7 @@ import {
   CHANNEL_PROTOCOLS, ERROR, STDERR, STDIN, STDOUT, channelMessage, exitStatus, failureStatus, offeredProtocols, parseClientMessage,
   pickProtocol, type ChannelProtocol,
 } from './channel-protocol';
+import { pickSpdyExecProtocol, serveSpdyExec, SPDY_EXEC_PROTOCOLS } from './pod-exec-spdy';
 import { checkNotCompleted, containerOf, nodeOf, targetOf } from './pod-target';
 import { acceptWebSocket } from './websocket-accept';
 import { q, qAll, qBool } from './query';
@@ -37,20 +38,33 @@ export function isWebSocketUpgrade(req: Request): boolean {
 
 /**
  * `kubectl exec` / `kubectl attach` over a WebSocket (v5.channel.k8s.io, or
- * v4): the agent's session is opened first, so that a refusal (no such
- * container, not running) is an HTTP Status; then the upgrade, then bytes both
- * ways until the process ends and its exit status goes out on channel 3.
+ * v4), or over SPDY/3.1 (kubectl's fallback): the agent's session is opened
+ * first, so that a refusal (no such container, not running) is an HTTP
+ * Status; then the upgrade, then bytes both ways until the process ends and
+ * its exit status goes out (channel 3, or the SPDY error stream).
  */
 export async function servePodExec(
   kind: 'exec' | 'attach', tunnels: AgentTunnels, wss: WebSocketServer, req: Request, res: Response, pod: KObject,
   track: (close: () => void) => () => void,
 ): Promise<void> {
   const params = execRequestOf(kind, req, pod);
-  if (!isWebSocketUpgrade(req)) {
-    // kubectl falls back to SPDY after a refused WebSocket; refusing that too makes it print this Status.
-    throw StatusError.badRequest(`Upgrade request required: ${kind} is served over WebSocket (${CHANNEL_PROTOCOLS.join(', ')})`);
+  if (String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') {
+    const spdyProtocol = pickSpdyExecProtocol(req.headers['x-stream-protocol-version']);
+    if (!spdyProtocol) {
+      throw StatusError.badRequest(`unable to upgrade: unable to negotiate protocol: client supports [${String(req.headers['x-stream-protocol-version'] ?? '')}], server supports [${SPDY_EXEC_PROTOCOLS.join(' ')}]`);
+    }
+    const session = await tunnels.open(nodeOf(pod), 'exec', params);
+    const up = takeUpgrade(req, res);
+    if (!up) {
+      session.end();
+      throw StatusError.badRequest('Upgrade request required: this connection cannot be upgraded');
+    }
+    serveSpdyExec(up.socket, up.head, spdyProtocol, session, { stdin: params.stdin, stdout: params.stdout, stderr: params.stderr, tty: params.tty }, track);
+    return;
   }
+  if (!isWebSocketUpgrade(req)) throw StatusError.badRequest('Upgrade request required');
   const protocol = pickProtocol(offeredProtocols(req.headers['sec-websocket-protocol']), CHANNEL_PROTOCOLS);
+  // A refused WebSocket makes kubectl retry over SPDY.
   if (!protocol) throw StatusError.badRequest(`unable to upgrade connection: none of the offered subprotocols is supported (want one of ${CHANNEL_PROTOCOLS.join(', ')})`);
   const session = await tunnels.open(nodeOf(pod), 'exec', params);
   const up = takeUpgrade(req, res);

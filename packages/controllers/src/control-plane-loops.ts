@@ -1,0 +1,135 @@
+import { hostname } from 'node:os';
+import { bindPod, type Registry } from '@skiff/apiserver';
+import type { Logger } from '@skiff/logging';
+import { InformerFactory } from './informer/informer-factory';
+import { RegistryClient } from './informer/api-client';
+import { RegistryEventRecorder } from './informer/event-recorder';
+import { byNodeName, byOwnerUid } from './informer/object-cache';
+import { runWorkers, type Reconciler } from './informer/run-workers';
+import type { WorkQueue } from './informer/work-queue';
+import { ReplicaSetController } from './replicaset/replica-set-controller';
+import { DeploymentController } from './deployment/deployment-controller';
+import { SchedulerLoop } from './scheduler/scheduler-loop';
+import { LeaderElector } from './leader-election/leader-elector';
+import { GarbageCollector } from './garbage-collector/garbage-collector';
+import { ServiceAccountController } from './serviceaccount/service-account-controller';
+import { EndpointsController, byServiceName } from './endpoints/endpoints-controller';
+import { RESOURCES } from '@skiff/api';
+
+export interface ControlPlaneLoopsOptions {
+  registry: Registry;
+  log: Logger;
+  /** Workers per controller (default 2; the scheduler always uses 1). */
+  workers?: number;
+  /** Leader election on kube-system/skiff-controller-manager (default on). */
+  leaderElection?: boolean | { identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
+  /** Informer resync period (default 30 s; 0 disables). */
+  resyncMs?: number;
+}
+
+interface Running {
+  factory: InformerFactory;
+  queues: WorkQueue[];
+  workers: Promise<void>[];
+  scheduler: SchedulerLoop;
+  recorders: RegistryEventRecorder[];
+}
+
+/**
+ * Starts the scheduler and the controllers inside skiff-master, reading through shared
+ * informers on the Registry and writing through it (same validation as user requests).
+ * With leader election, only the replica holding the Lease runs them.
+ */
+export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Promise<{ stop(): Promise<void>; isLeader(): boolean }> {
+  const { registry, log } = opts;
+  let running: Running | undefined;
+  let starting: Promise<void> | undefined;
+
+  const start = async (): Promise<void> => {
+    const factory = new InformerFactory(registry, log.child({ component: 'informers' }), opts.resyncMs ?? 30_000);
+    const client = new RegistryClient(registry, bindPod);
+    const recorder = (component: string) => new RegistryEventRecorder(registry, component, log.child({ component }));
+    const recorders: RegistryEventRecorder[] = [];
+    const rec = (c: string) => { const r = recorder(c); recorders.push(r); return r; };
+
+    const pods = factory.forKind('v1', 'Pod', { owner: byOwnerUid, node: byNodeName });
+    const nodes = factory.forKind('v1', 'Node');
+    const replicaSets = factory.forKind('apps/v1', 'ReplicaSet', { owner: byOwnerUid });
+    const deployments = factory.forKind('apps/v1', 'Deployment');
+
+    const rsc = new ReplicaSetController({ replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('replicaset-controller'), log: log.child({ controller: 'replicaset' }) });
+    rsc.register(replicaSets, pods);
+    const dc = new DeploymentController({ deployments: deployments.cache, replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('deployment-controller'), log: log.child({ controller: 'deployment' }) });
+    dc.register(deployments, replicaSets, pods);
+    const scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }) });
+    scheduler.register(pods, nodes);
+
+    const services = factory.forKind('v1', 'Service');
+    const endpoints = factory.forKind('v1', 'Endpoints');
+    const slices = factory.forKind('discovery.k8s.io/v1', 'EndpointSlice', { service: byServiceName });
+    const epc = new EndpointsController({ services: services.cache, pods: pods.cache, endpoints: endpoints.cache, slices: slices.cache, client, log: log.child({ controller: 'endpoints' }) });
+    epc.register(services, pods, endpoints, slices);
+
+    const namespaces = factory.forKind('v1', 'Namespace');
+    const serviceAccounts = factory.forKind('v1', 'ServiceAccount');
+    const sac = new ServiceAccountController({ namespaces: namespaces.cache, serviceAccounts: serviceAccounts.cache, client, log: log.child({ controller: 'serviceaccount' }) });
+    sac.register(namespaces, serviceAccounts);
+
+    // The garbage collector watches every kind that can be an owner or a dependent (not events or leases).
+    const monitored = RESOURCES.filter((r) => r.kind !== 'Event' && r.kind !== 'Lease').map((info) => factory.forResource(info, { owner: byOwnerUid }));
+    const gc = new GarbageCollector({
+      resources: monitored.map((i) => ({ info: i.info, cache: i.cache })), client, log: log.child({ controller: 'garbagecollector' }),
+      getLive: (info, ns, name) => registry.tryGet(info, ns, name),
+    });
+    gc.register(monitored);
+
+    await factory.start();
+    const n = opts.workers ?? 2;
+    const loops: [WorkQueue, Reconciler, Logger, number][] = [
+      [rsc.queue, rsc, log.child({ controller: 'replicaset' }), n],
+      [dc.queue, dc, log.child({ controller: 'deployment' }), n],
+      [scheduler.queue, scheduler, log.child({ component: 'scheduler' }), 1],
+      [epc.queue, epc, log.child({ controller: 'endpoints' }), n],
+      [sac.queue, sac, log.child({ controller: 'serviceaccount' }), 1],
+      [gc.queue, gc, log.child({ controller: 'garbagecollector' }), n],
+    ];
+    scheduler.start();
+    running = { factory, queues: loops.map((l) => l[0]), workers: loops.map(([q, r, l, w]) => runWorkers(q, r, l, w)), scheduler, recorders };
+    log.info('control plane loops started', { controllers: 'replicaset,deployment,scheduler,endpoints,endpointslice,serviceaccount,garbagecollector' });
+  };
+
+  const stopRunning = async (): Promise<void> => {
+    await starting?.catch(() => undefined);
+    const r = running;
+    running = undefined;
+    if (!r) return;
+    r.factory.stop();
+    r.scheduler.stop();
+    for (const q of r.queues) q.shutDown();
+    await Promise.all(r.workers);
+    await Promise.all(r.recorders.map((x) => x.flush()));
+  };
+
+  const le = opts.leaderElection ?? true;
+  if (le === false) {
+    await start();
+    return { stop: stopRunning, isLeader: () => true };
+  }
+  const leCfg = typeof le === 'object' ? le : {};
+  const elector = new LeaderElector(registry, {
+    identity: leCfg.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+    leaseDurationSeconds: leCfg.leaseDurationSeconds, retryPeriodMs: leCfg.retryPeriodMs,
+  }, log.child({ component: 'leader-election' }));
+  elector.run(() => {
+    starting = start().catch((e: Error) => log.error('control plane loops failed to start', { error: e.message }));
+  }, () => {
+    void stopRunning();
+  });
+  return {
+    isLeader: () => elector.isLeader,
+    async stop() {
+      await stopRunning();
+      await elector.stop();
+    },
+  };
+}

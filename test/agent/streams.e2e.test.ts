@@ -101,7 +101,7 @@ describe('kubectl logs, exec, port-forward and top through skiff-master and skif
     }, 30_000);
     await createPod(podManifest('logger', [{
       name: 'main', image: BUSYBOX,
-      command: ['sh', '-c', 'echo to-stderr >&2; for i in 1 2 3 4 5; do echo line-$i; done; while true; do if [ -f /tmp/more ]; then echo new-line; rm /tmp/more; fi; sleep 0.2; done'],
+      command: ['sh', '-c', 'echo to-stderr >&2; sleep 0.5; for i in 1 2 3 4 5; do echo line-$i; done; while true; do if [ -f /tmp/more ]; then echo new-line; rm /tmp/more; fi; sleep 0.2; done'],
     }]));
     await createPod(podManifest('web', [{ name: 'web', image: WEB }]));
     await createPod(podManifest('catter', [{ name: 'main', image: BUSYBOX, stdin: true, command: ['sh', '-c', 'while read l; do echo got-$l; done'] }]));

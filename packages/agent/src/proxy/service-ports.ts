@@ -170,5 +170,10 @@ export function servicePorts(state: ProxyState, nodeName: string): ServicePortIn
       });
     }
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  return out.sort(compareServicePorts);
+}
+
+/** The order of servicePorts(): by port name, then protocol. */
+export function compareServicePorts(a: ServicePortInfo, b: ServicePortInfo): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
 }

@@ -1,0 +1,2 @@
+export * from './cluster-records';
+export * from './dns-server';

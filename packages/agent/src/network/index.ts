@@ -1,0 +1,3 @@
+export * from './service-feed';
+export * from './pod-network';
+export * from './node-network';

@@ -358,6 +358,21 @@ export class AgentNode {
     return (await this.kubectl(['get', 'pod', name, '-n', namespace, '--no-headers'])).stdout.trim();
   }
 
+  /**
+   * `kubectl get pod <name> -w --no-headers` in the background: every row
+   * kubectl prints as the pod changes (states too short-lived to poll for).
+   */
+  watchRows(name: string, namespace = 'default'): { rows: () => string[]; stop: () => void } {
+    const proc = spawn('kubectl', ['--kubeconfig', this.cp.kubeconfig, 'get', 'pod', name, '-n', namespace, '-w', '--no-headers'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.on('error', () => undefined);
+    return {
+      rows: () => out.split('\n').map((l) => l.trim()).filter(Boolean),
+      stop: () => { if (proc.exitCode === null) proc.kill('SIGTERM'); },
+    };
+  }
+
   /** Waits until `kubectl get pod` shows a row matching re. */
   async waitRow(name: string, re: RegExp, timeoutMs = 30_000, namespace = 'default'): Promise<string> {
     return waitFor(`kubectl get pod ${name} matching ${re}`, async () => {
@@ -392,6 +407,11 @@ export class AgentNode {
   /** `docker exec <id> cmd...`. */
   dockerExec(containerID: string, cmd: string[], timeoutMs = 15_000): Promise<ExecResult> {
     return run('docker', ['exec', containerID.replace(/^docker:\/\//, ''), ...cmd], { timeoutMs });
+  }
+
+  /** The docker CLI. */
+  docker(args: string[], timeoutMs = 30_000): Promise<ExecResult> {
+    return run('docker', args, { timeoutMs });
   }
 
   /** A temp directory for hostPath volumes, removed by stop(). */

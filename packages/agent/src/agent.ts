@@ -14,6 +14,7 @@ import { StatusReporter } from './gateway-client/status-reporter';
 import { collectHostFacts, type HostFacts } from './node/host-facts';
 import { buildNode } from './node/node-object';
 import { sourceAddressFor, splitHostPort } from './node/node-ip';
+import { NodeNetwork } from './network';
 import { StreamServer } from './streams';
 
 const BACKOFF_INITIAL_MS = 500;
@@ -54,6 +55,7 @@ export class Agent {
   /** Pods of the current stream, by uid (the full state once SYNC arrived). */
   private assigned = new Map<string, Pod>();
   private synced = false;
+  private network?: NodeNetwork;
 
   constructor(readonly cfg: AgentConfig, private readonly log: Logger) {}
 
@@ -80,6 +82,14 @@ export class Agent {
       onStatus: (pod, status) => this.statuses?.push(pod, status),
       logger: log,
     });
+    if (cfg.proxyMode === 'iptables') {
+      const dns = cfg.dnsListen ? { host: cfg.dnsListen.split(':')[0]!, port: Number(cfg.dnsListen.split(':')[1]), clusterDNS: cfg.clusterDNS } : undefined;
+      this.network = new NodeNetwork({
+        nodeName: cfg.nodeName, nodeIP: this.nodeIP, podCIDR: cfg.podCIDR ?? '', serviceCIDR: cfg.serviceCIDR,
+        clusterCIDR: cfg.clusterCIDR, clusterDomain: cfg.clusterDomain, ...(dns ? { dns } : {}), logger: log.child({ component: 'network' }),
+      });
+      await this.network.start();
+    }
     this.streams = new StreamServer({ gateway, creds, workers: this.workers, runtime: this.runtime, docker, log: log.child({ component: 'streams' }) });
     this.streams.start();
     log.info('skiff-agent starting', { node: cfg.nodeName, nodeIP: this.nodeIP, gateway, runtime: this.facts.containerRuntimeVersion });
@@ -98,6 +108,7 @@ export class Agent {
     this.statuses?.stop();
     this.events?.stop();
     this.workers?.shutdown();
+    await this.network?.stop();
     this.runtime?.close();
     this.client?.close();
   }
@@ -154,6 +165,7 @@ export class Agent {
 
   /** One stream until it ends; true when it got as far as the full state. */
   private streamOnce(): Promise<boolean> {
+    this.network?.feed.beginFullState();
     this.assigned = new Map();
     this.synced = false;
     let queue: Promise<void> = Promise.resolve();
@@ -169,6 +181,7 @@ export class Agent {
   }
 
   private async apply(a: Assignment): Promise<void> {
+    if (this.network?.feed.handle(a)) return;
     const workers = this.workers!;
     if (a.type === 'SYNC') {
       await this.converge();

@@ -34,7 +34,26 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   nodeStatusInterval: ['--node-status-interval', duration],
   leaseRenewInterval: ['--lease-renew-interval', duration],
   allowedRegistries: ['--allowed-registries', registries],
+  proxyMode: ['--proxy-mode', oneOf(['iptables', 'none'])],
+  serviceCIDR: ['--service-cidr', cidr],
+  clusterCIDR: ['--cluster-cidr', cidr],
+  podCIDR: ['--pod-cidr', cidr],
+  clusterDomain: ['--cluster-domain', name],
+  dnsListen: ['--dns-listen', hostPort],
+  clusterDNS: ['--cluster-dns', ip],
 };
+
+function oneOf(values: string[]): Check {
+  return (v) => {
+    const s = scalar(v);
+    return s !== undefined && values.includes(s) ? s : { error: `must be one of ${values.join(', ')}, got ${got(v)}` };
+  };
+}
+
+function cidr(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  return s !== undefined && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s) ? s : { error: `must be a CIDR like 10.96.0.0/12, got ${got(v)}` };
+}
 
 /** The keys an agent config file may hold, in the order they are documented. */
 export const AGENT_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);

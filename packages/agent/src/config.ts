@@ -22,6 +22,15 @@ export interface AgentConfig {
   nodeStatusIntervalMs: number;
   /** Registries image pulls may use; empty allows any (SKIFF_ALLOWED_REGISTRIES sets the default). */
   allowedRegistries: string[];
+  /** `iptables` programs services into this node's iptables; `none` (default) leaves them alone. */
+  proxyMode: 'iptables' | 'none';
+  serviceCIDR: string;
+  clusterCIDR: string;
+  podCIDR?: string;
+  clusterDomain: string;
+  /** host:port the node's DNS server listens on (with proxy mode iptables); unset: no DNS server. */
+  dnsListen?: string;
+  clusterDNS: string;
 }
 
 export class ConfigError extends Error {
@@ -32,7 +41,9 @@ const FLAGS: Record<string, keyof AgentConfig> = {
   '--home': 'home', '--join': 'join', '--token': 'token', '--ca-hash': 'caHash', '--node-name': 'nodeName',
   '--node-ip': 'nodeIP', '--docker-host': 'dockerHost', '--log-file': 'logFile', '--pod-network': 'podNetwork',
   '--node-status-interval': 'nodeStatusIntervalMs', '--lease-renew-interval': 'leaseRenewIntervalMs',
-  '--allowed-registries': 'allowedRegistries',
+  '--allowed-registries': 'allowedRegistries', '--proxy-mode': 'proxyMode', '--service-cidr': 'serviceCIDR',
+  '--cluster-cidr': 'clusterCIDR', '--pod-cidr': 'podCIDR', '--cluster-domain': 'clusterDomain', '--dns-listen': 'dnsListen',
+  '--cluster-dns': 'clusterDNS',
 };
 
 export function usage(): string {
@@ -71,7 +82,23 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     leaseRenewIntervalMs: duration('--lease-renew-interval', raw.leaseRenewIntervalMs, 10_000),
     nodeStatusIntervalMs: duration('--node-status-interval', raw.nodeStatusIntervalMs, 60_000),
     allowedRegistries: String(raw.allowedRegistries ?? env.SKIFF_ALLOWED_REGISTRIES ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+    proxyMode: 'none',
+    serviceCIDR: String(raw.serviceCIDR ?? '10.96.0.0/12'),
+    clusterCIDR: String(raw.clusterCIDR ?? '10.244.0.0/16'),
+    clusterDomain: String(raw.clusterDomain ?? 'cluster.local'),
+    clusterDNS: String(raw.clusterDNS ?? '10.96.0.10'),
   };
+  const mode = String(raw.proxyMode ?? 'none');
+  if (mode !== 'iptables' && mode !== 'none') throw new ConfigError(`--proxy-mode: want iptables or none, got "${mode}"`);
+  cfg.proxyMode = mode;
+  for (const [flag, key] of [['--service-cidr', 'serviceCIDR'], ['--cluster-cidr', 'clusterCIDR']] as const) {
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cfg[key])) throw new ConfigError(`${flag}: want a CIDR like 10.96.0.0/12, got "${cfg[key]}"`);
+  }
+  if (raw.podCIDR !== undefined) cfg.podCIDR = String(raw.podCIDR);
+  if (raw.dnsListen !== undefined) {
+    if (!/^[^:\s]+:\d+$/.test(String(raw.dnsListen))) throw new ConfigError(`--dns-listen: want host:port, got "${String(raw.dnsListen)}"`);
+    cfg.dnsListen = String(raw.dnsListen);
+  }
   for (const k of ['join', 'token', 'caHash', 'nodeIP', 'dockerHost', 'logFile'] as const) {
     const v = raw[k];
     if (v !== undefined) cfg[k] = v;

@@ -4,8 +4,15 @@ import { Agent } from './agent';
 import { ConfigError, parseAgentFlags, usage } from './config';
 import { expandAgentConfigFlag } from './config-file';
 import { JoinError } from './gateway-client/node-credentials';
+import { cleanupIptables, ExecIptables } from './proxy';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--cleanup')) {
+    // Removes Skiff's own iptables chains and jumps from this node, nothing else.
+    const removed = await cleanupIptables(new ExecIptables());
+    process.stdout.write(`${removed.join('\n') || 'no skiff chains'}\n`);
+    process.exit(0);
+  }
   let cfg;
   try {
     cfg = parseAgentFlags(expandAgentConfigFlag(process.argv.slice(2)));

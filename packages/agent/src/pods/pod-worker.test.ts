@@ -29,7 +29,7 @@ interface Harness {
   done: () => Promise<void>;
 }
 
-async function harness(opts: { probeRunner?: ProbeRunner } = {}): Promise<Harness> {
+async function harness(opts: { probeRunner?: ProbeRunner; resyncIntervalMs?: number } = {}): Promise<Harness> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'skiff-pw-'));
   const rt = new FakeRuntime();
   rt.addImage('img:1');
@@ -38,7 +38,7 @@ async function harness(opts: { probeRunner?: ProbeRunner } = {}): Promise<Harnes
   const workers = new PodWorkers({
     runtime: rt, resolver: new StaticObjectResolver(), recorder: rec, onStatus: (_p, s) => statuses.push(s),
     rootDir: root, network: 'bridge', node: { name: 'node-1', hostIPs: ['192.168.1.10'] },
-    dns: { hostResolvConf: 'nameserver 1.1.1.1\n' }, backoff: { initialMs: 200, maxMs: 1000 }, resyncIntervalMs: 50,
+    dns: { hostResolvConf: 'nameserver 1.1.1.1\n' }, backoff: { initialMs: 200, maxMs: 1000 }, resyncIntervalMs: opts.resyncIntervalMs ?? 50,
     ...(opts.probeRunner ? { probeRunner: opts.probeRunner } : {}),
   });
   return { rt, rec, workers, statuses, root, done: async () => { workers.shutdown(); await fs.rm(root, { recursive: true, force: true }); } };
@@ -195,6 +195,30 @@ test('PodWorkers: liveness failure restarts the container with the kubelet messa
     assert.ok(msgs.includes('Killing: Container app failed liveness probe, will be restarted'), msgs.join('\n'));
     assert.ok(msgs.some((m) => m.startsWith('ProbeWarning: Container app failed its liveness probe before it ever became ready; if it needs time to start, add a startupProbe')));
     healthy = true;
+  } finally {
+    await h.done();
+  }
+});
+
+test('PodWorkers: our own status coming back as a pod update, and our own starts, cause no further sync', async () => {
+  const h = await harness({ resyncIntervalMs: 60_000 });
+  try {
+    let lists = 0;
+    const list = h.rt.list.bind(h.rt);
+    h.rt.list = async (...a: Parameters<FakeRuntime['list']>) => { lists++; return list(...a); };
+    const p = pod();
+    h.workers.updatePod(p);
+    await waitFor('Running', () => last(h)?.phase === 'Running');
+    await h.workers.idle('uid-1');
+    await new Promise((r) => setTimeout(r, 50));
+    await h.workers.idle('uid-1');
+    assert.equal(lists, 2, 'one sync (observe before and after), not one more for the start events');
+    h.workers.updatePod({ ...p, metadata: { ...p.metadata, resourceVersion: '7' }, status: last(h)! });
+    await h.workers.idle('uid-1');
+    assert.equal(lists, 2, 'a status-only update is not synced');
+    h.workers.updatePod({ ...p, metadata: { ...p.metadata, labels: { tier: 'web' } } });
+    await h.workers.idle('uid-1');
+    assert.equal(lists, 4, 'a label change is');
   } finally {
     await h.done();
   }

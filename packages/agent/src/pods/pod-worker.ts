@@ -84,7 +84,11 @@ export class PodWorkers {
     });
     if (hasEvents(opts.runtime)) {
       this.unsubscribe = opts.runtime.onEvent((e) => {
-        if (e.podUid && (e.action === 'die' || e.action === 'oom' || e.action === 'start')) this.workers.get(e.podUid)?.trigger();
+        if (!e.podUid || (e.action !== 'die' && e.action !== 'oom' && e.action !== 'start')) return;
+        const w = this.workers.get(e.podUid);
+        // A start this worker made itself is already in the status it published.
+        if (e.action === 'start' && w?.ownStart(e.id)) return;
+        w?.trigger();
       });
     }
   }
@@ -99,6 +103,16 @@ export class PodWorkers {
       w = new PodWorker(this, pod, this.log.child({ pod: `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}` }));
       this.workers.set(uid, w);
     }
+    // Our own status writes come back as pod updates: like the kubelet's
+    // config source, ignore changes that touch nothing a sync reads (else each
+    // published status triggers another sync, e.g. ErrImagePull turns into
+    // ImagePullBackOff at once, and every pod costs twice the Docker calls).
+    const key = desiredStateKey(pod);
+    if (w.desiredKey === key) {
+      w.pod = pod;
+      return;
+    }
+    w.desiredKey = key;
     w.update(pod, pod.metadata?.deletionTimestamp ? { kind: 'kill', ...graceOf(pod) } : { kind: 'sync' });
   }
 
@@ -188,6 +202,12 @@ export class PodWorkers {
   get isClosed(): boolean { return this.closed; }
 }
 
+/** What a sync reads from the API object: everything but status and bookkeeping metadata. */
+function desiredStateKey(pod: Pod): string {
+  const m = pod.metadata ?? {};
+  return JSON.stringify([m.name, m.namespace, m.labels, m.annotations, m.deletionTimestamp, m.deletionGracePeriodSeconds, m.generation, pod.spec]);
+}
+
 function graceOf(pod: Pod): { gracePeriodSeconds?: number } {
   const g = pod.metadata?.deletionGracePeriodSeconds;
   return g !== undefined ? { gracePeriodSeconds: g } : {};
@@ -196,6 +216,8 @@ function graceOf(pod: Pod): { gracePeriodSeconds?: number } {
 /** One pod's serialised worker. */
 class PodWorker {
   pod: Pod;
+  /** desiredStateKey of the last pod update that was acted on. */
+  desiredKey?: string;
   lastStatus?: PodStatus;
   private pending?: Work;
   private running?: Promise<void>;
@@ -224,6 +246,20 @@ class PodWorker {
   update(pod: Pod, work: Work): void {
     this.pod = pod;
     this.enqueue(work);
+  }
+
+  /** Containers and sandboxes this worker started whose start event has not come back yet. */
+  private readonly ownStarts = new Set<string>();
+
+  /** True (once) for the start event of an object this worker started. */
+  ownStart(id: string): boolean {
+    return this.ownStarts.delete(id);
+  }
+
+  private noteStart(id: string): void {
+    this.ownStarts.add(id);
+    // Bounded: an event that never comes must not keep ids forever.
+    if (this.ownStarts.size > 16) this.ownStarts.delete(this.ownStarts.values().next().value as string);
   }
 
   /** Something changed (runtime event, probe result, back-off expiry): sync again. */
@@ -464,6 +500,7 @@ class PodWorker {
         hostIPC: pod.spec?.hostIPC ?? false, hostPID: pod.spec?.hostPID ?? false, attempt,
         tmpfsVolumes: VolumeManager.tmpfsVolumes(this.prepared),
       });
+      this.noteStart(id);
       await rt.startSandbox(id);
       const info = await rt.inspect(id);
       const ips = info?.ips ?? [];
@@ -546,6 +583,7 @@ class PodWorker {
     this.event({ type: 'Normal', reason: 'Created', message: `Created container ${s.name}`, fieldPath });
     if (s.backoffEventMs !== undefined) backoffNext(this.backoff, s.backoffKey, s.backoffEventMs, this.now(), this.o.backoff ?? DEFAULT_BACKOFF);
     try {
+      this.noteStart(id);
       await rt.startContainer(id);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);

@@ -105,6 +105,33 @@ describe('DockerRuntime', { skip }, () => {
     assert.deepEqual(await rt.list({ labels: { 'io.skiff.pod.uid': pod.uid } }), []);
   });
 
+  test('agents sharing an engine see only their own objects (and legacy ones whose pod directory they hold)', async () => {
+    const otherRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'skiff-rt-other-'));
+    const other = new DockerRuntime({ rootDir: otherRoot });
+    try {
+      const theirs = { ...pod, uid: `${pod.uid}-other` };
+      const sb = await other.createSandbox({ pod: theirs, hostname: 'other', network: 'none', resolvConf: '' });
+      created.push(sb);
+      assert.equal((await other.list({ labels: { 'io.skiff.pod.uid': theirs.uid } })).length, 1);
+      assert.deepEqual(await rt.list({ labels: { 'io.skiff.pod.uid': theirs.uid } }), [], 'not ours');
+      assert.equal((await rt.list()).some((o) => o.id === sb), false);
+
+      // Made before the owner label existed: ours only when we hold the pod's directory.
+      const legacy = { ...pod, uid: `${pod.uid}-legacy` };
+      const c = await rt.docker.createContainer({
+        Image: 'skiff/pause:3.9', HostConfig: { NetworkMode: 'none' },
+        Labels: { 'io.skiff.managed': 'true', 'io.skiff.pod.uid': legacy.uid, 'io.skiff.pod.name': 'rt', 'io.skiff.pod.namespace': 'skiff-test', 'io.skiff.type': 'sandbox', 'io.skiff.container.name': 'POD' },
+      });
+      created.push(c.id);
+      assert.deepEqual(await rt.list({ labels: { 'io.skiff.pod.uid': legacy.uid } }), []);
+      await fs.mkdir(rt.podDir(legacy.uid), { recursive: true });
+      assert.deepEqual((await rt.list({ labels: { 'io.skiff.pod.uid': legacy.uid } })).map((o) => o.id), [c.id]);
+    } finally {
+      other.close();
+      await fs.rm(otherRoot, { recursive: true, force: true });
+    }
+  });
+
   test('pulling from an unreachable registry fails with the engine\'s text', async () => {
     // 127.0.0.1:9 (discard) refuses at once: no outside registry is contacted.
     await assert.rejects(rt.pullImage('127.0.0.1:9/nothing:1'), (err: Error) => err.name === 'ImagePullError' && /127\.0\.0\.1:9/.test(err.message));

@@ -7,7 +7,7 @@ import { nullLogger } from '../logger';
 import { demux, demuxBuffer, demuxMerged } from './docker-stream';
 import { renderHostsFile } from './hosts-file';
 import {
-  LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_POD_UID, LABEL_RESTART_COUNT,
+  LABEL_AGENT_ROOT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_POD_UID, LABEL_RESTART_COUNT,
   LABEL_SANDBOX_ATTEMPT, LABEL_SANDBOX_ID, LABEL_TYPE, SANDBOX_NAME, podLabels,
 } from './labels';
 import {
@@ -27,6 +27,8 @@ export interface DockerRuntimeOptions {
   logger?: Logger;
   /** Registries pulls may use (e.g. `127.0.0.1:5000`); empty or unset allows any. */
   allowedRegistries?: readonly string[];
+  /** The owner label value (io.skiff.agent.root) put on and required of every object; default the absolute rootDir. */
+  owner?: string;
 }
 
 const TMPFS_VOLUME_PREFIX = 'skiff-tmpfs';
@@ -77,10 +79,13 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
   constructor(opts: DockerRuntimeOptions) {
     this.docker = opts.docker ?? (opts.socketPath ? new Docker({ socketPath: opts.socketPath }) : new Docker());
     this.rootDir = opts.rootDir;
+    this.owner = opts.owner ?? path.resolve(opts.rootDir);
     this.pauseImage = opts.pauseImage ?? 'skiff/pause:3.9';
     this.log = (opts.logger ?? nullLogger).child({ component: 'docker-runtime' });
     this.allowedRegistries = opts.allowedRegistries?.length ? opts.allowedRegistries : undefined;
   }
+
+  private readonly owner: string;
 
   /** When set, pulls from any other registry are refused before the engine is asked. */
   private readonly allowedRegistries?: readonly string[];
@@ -103,7 +108,7 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
       await fs.writeFile(this.hostsPath(cfg.pod.uid), renderHostsFile({ podIPs: [], hostname: cfg.hostname }));
     }
     const hostNetwork = cfg.network === 'host';
-    const labels = { ...cfg.labels, ...podLabels(cfg.pod), [LABEL_TYPE]: 'sandbox', [LABEL_CONTAINER_NAME]: SANDBOX_NAME, [LABEL_SANDBOX_ATTEMPT]: String(cfg.attempt ?? 0) };
+    const labels = { ...cfg.labels, ...podLabels(cfg.pod), [LABEL_AGENT_ROOT]: this.owner, [LABEL_TYPE]: 'sandbox', [LABEL_CONTAINER_NAME]: SANDBOX_NAME, [LABEL_SANDBOX_ATTEMPT]: String(cfg.attempt ?? 0) };
     const mounts: Docker.MountSettings[] = [];
     for (const v of cfg.tmpfsVolumes ?? []) {
       const name = await this.ensureTmpfsVolume(cfg.pod.uid, v.name, v.sizeBytes, cfg.pod);
@@ -168,7 +173,7 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
       Name: name,
       Driver: 'local',
       DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: sizeBytes ? `size=${sizeBytes}` : '' },
-      Labels: { ...podLabels(pod), [LABEL_TYPE]: 'volume' },
+      Labels: { ...podLabels(pod), [LABEL_AGENT_ROOT]: this.owner, [LABEL_TYPE]: 'volume' },
     });
     return name;
   }
@@ -200,7 +205,7 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
     }
     const l = cfg.limits;
     const labels: Record<string, string> = {
-      ...cfg.labels, ...podLabels(cfg.pod),
+      ...cfg.labels, ...podLabels(cfg.pod), [LABEL_AGENT_ROOT]: this.owner,
       [LABEL_TYPE]: 'container', [LABEL_CONTAINER_NAME]: cfg.name, [LABEL_CONTAINER_KIND]: cfg.kind,
       [LABEL_RESTART_COUNT]: String(cfg.restartCount), [LABEL_SANDBOX_ID]: cfg.sandboxId,
     };
@@ -301,8 +306,20 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
   async list(filter: { labels?: Record<string, string> } = {}): Promise<RuntimeObject[]> {
     const label = [`${LABEL_MANAGED}=true`, ...Object.entries(filter.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
     const summaries = await this.docker.listContainers({ all: true, filters: { label } });
-    const out = await Promise.all(summaries.map((s) => this.inspect(s.Id)));
+    const mine = await Promise.all(summaries.map((s) => this.owns(s.Labels ?? {})));
+    const out = await Promise.all(summaries.filter((_, i) => mine[i]).map((s) => this.inspect(s.Id)));
     return out.filter((o): o is RuntimeObject => o !== undefined && o.labels[LABEL_TYPE] !== undefined);
+  }
+
+  /**
+   * Whether an object is this agent's: its owner label says so or, for objects
+   * made before that label existed, this agent holds the pod's directory.
+   */
+  private async owns(labels: Record<string, string>): Promise<boolean> {
+    const owner = labels[LABEL_AGENT_ROOT];
+    if (owner !== undefined) return owner === this.owner;
+    const uid = labels[LABEL_POD_UID];
+    return uid !== undefined && uid !== '' && exists(this.podDir(uid));
   }
 
   private async inspectRaw(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -423,11 +440,15 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
       resize: async ({ width, height }) => { await e.resize({ w: width, h: height }); },
       wait: async () => {
         await ended;
-        // The exit code can lag the end of the stream by a moment.
-        for (let i = 0; i < 50; i++) {
+        // The exit code can lag the end of the stream: by more than a second on
+        // a loaded engine, so keep asking (callers bound the wait with their
+        // own timeout, as exec probes do) rather than report -1 for a command
+        // that succeeded.
+        const deadline = Date.now() + 60_000;
+        for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
           const r = await e.inspect();
           if (!r.Running && r.ExitCode !== null) return r.ExitCode;
-          await sleep(20);
+          await sleep(delay);
         }
         return -1;
       },

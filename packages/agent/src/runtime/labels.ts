@@ -11,6 +11,12 @@ export const LABEL_TERMINATION_MESSAGE_PATH = 'io.skiff.container.terminationMes
 export const LABEL_SANDBOX_ID = 'io.skiff.sandbox.id';
 export const LABEL_SANDBOX_ATTEMPT = 'io.skiff.sandbox.attempt';
 export const LABEL_MANAGED = 'io.skiff.managed';
+/**
+ * The agent that owns an object (its root directory): agents sharing one
+ * Docker engine (tests, several homes on one host) never adopt or remove each
+ * other's containers.
+ */
+export const LABEL_AGENT_ROOT = 'io.skiff.agent.root';
 
 export const SANDBOX_NAME = 'POD';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caHash } from '@skiff/apiserver';
-import { createBootstrapToken, printJoinCommand } from '@skiff/master/dist/gateway';
+import { createBootstrapToken, printJoinCommand } from '@skiff/master';
 import { ControlPlane, REPO, run, stopProcess, waitFor, FatalWaitError } from '../lib/control-plane';
 import { InProcessGateway } from './gateway-harness';
 

@@ -4,7 +4,7 @@ import { Etcd3 } from 'etcd3';
 import { EtcdStorage, NamespaceCache, Registry, type ClusterPki } from '@skiff/apiserver';
 import { createLogger, nullLogger, type Logger } from '@skiff/logging';
 // Until Master.start() wires the gateway (and @skiff/master's index exports it), the test runs it in-process.
-import { startAgentGateway, type AgentGateway } from '@skiff/master/dist/gateway';
+import { startAgentGateway, type AgentGateway } from '@skiff/master';
 import type { ControlPlane } from '../lib/control-plane';
 
 /**

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { cleanupIptables, ExecIptables, Proxier, type ProxyNodeConfig } from '@skiff/agent/dist/proxy';
+import { cleanupIptables, ExecIptables, Proxier, type ProxyNodeConfig } from '@skiff/agent';
 import { percentile, printPairs, timeIt, type Pair } from './stats';
 
 const NODE: ProxyNodeConfig = { nodeName: 'node-1', nodeIP: '192.168.77.1', podCIDR: '10.244.1.0/24', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16' };

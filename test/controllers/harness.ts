@@ -6,7 +6,7 @@ import { Etcd3 } from 'etcd3';
 import { caHash, EtcdStorage, NamespaceCache, Registry } from '@skiff/apiserver';
 import { createLogger, type Logger } from '@skiff/logging';
 import { startControlPlaneLoops } from '@skiff/controllers';
-import { createBootstrapToken } from '@skiff/master/dist/gateway';
+import { createBootstrapToken } from '@skiff/master';
 import { REPO, stopProcess, waitFor, FatalWaitError, type ControlPlane } from '../lib/control-plane';
 
 /**

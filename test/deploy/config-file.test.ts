@@ -6,10 +6,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError as MasterConfigError, parseFlags, usage as masterUsage } from '@skiff/master/dist/config';
-import { expandMasterConfigFlag, masterConfigToFlags, MASTER_CONFIG_FLAGS, MASTER_CONFIG_KEYS, readMasterConfigFile } from '@skiff/master/dist/config-file';
-import { ConfigError as AgentConfigError, parseAgentFlags, usage as agentUsage } from '@skiff/agent/dist/config';
-import { agentConfigToFlags, AGENT_CONFIG_FLAGS, AGENT_CONFIG_KEYS, expandAgentConfigFlag, readAgentConfigFile } from '@skiff/agent/dist/config-file';
+import { ConfigError as MasterConfigError, parseFlags, usage as masterUsage } from '@skiff/master';
+import { expandMasterConfigFlag, masterConfigToFlags, MASTER_CONFIG_FLAGS, MASTER_CONFIG_KEYS, readMasterConfigFile } from '@skiff/master';
+import { AgentConfigError, parseAgentFlags, agentUsage } from '@skiff/agent';
+import { agentConfigToFlags, AGENT_CONFIG_FLAGS, AGENT_CONFIG_KEYS, expandAgentConfigFlag, readAgentConfigFile } from '@skiff/agent';
 import { tempDir as makeTempDir } from './helpers';
 
 const dirs: string[] = [];

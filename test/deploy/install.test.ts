@@ -7,10 +7,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFlags } from '@skiff/master/dist/config';
-import { masterConfigToFlags } from '@skiff/master/dist/config-file';
-import { parseAgentFlags } from '@skiff/agent/dist/config';
-import { agentConfigToFlags } from '@skiff/agent/dist/config-file';
+import { parseFlags } from '@skiff/master';
+import { masterConfigToFlags } from '@skiff/master';
+import { parseAgentFlags } from '@skiff/agent';
+import { agentConfigToFlags } from '@skiff/agent';
 import { CA_HASH, compareWithFixture, dryRun, fakeSource, INSTALL, LAB_MEMBERS, listFiles, normalise, run, tempDir, TOKEN, UNINSTALL } from './helpers';
 
 const roots: string[] = [];

@@ -9,7 +9,7 @@ import type { KObject, ResourceInfo } from '@skiff/api';
 import type { Registry, WatchEvent } from '@skiff/apiserver';
 import { nullLogger } from '@skiff/logging';
 import type { Assignment } from '@skiff/rpc';
-import { AssignmentStream } from '@skiff/master/dist/gateway/assignment-stream';
+import { AssignmentStream } from '@skiff/master';
 
 function obj(kind: string, name: string): KObject {
   return { apiVersion: 'v1', kind, metadata: { name, namespace: 'default' } } as KObject;

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { cleanupIptables, ExecIptables, Proxier, type ProxyNodeConfig } from '@skiff/agent/dist/proxy';
+import { cleanupIptables, ExecIptables, Proxier, type ProxyNodeConfig } from '@skiff/agent';
 import { netnsUnavailable, Topology } from './netns';
 
 const skip = netnsUnavailable();

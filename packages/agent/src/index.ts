@@ -38,3 +38,6 @@ export { ObjectCache } from './gateway-client/object-cache';
 export { buildNode, KUBELET_VERSION } from './node/node-object';
 export { collectHostFacts, type HostFacts } from './node/host-facts';
 export { sourceAddressFor, splitHostPort } from './node/node-ip';
+export { usage as agentUsage } from './config';
+export * from './config-file';
+export * from './proxy';

@@ -1,3 +1,4 @@
 export * from './master';
 export * from './config';
 export * from './gateway';
+export * from './config-file';

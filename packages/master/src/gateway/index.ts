@@ -66,3 +66,4 @@ export async function startAgentGateway(opts: AgentGatewayOptions): Promise<Agen
     },
   };
 }
+export { AssignmentStream } from './assignment-stream';

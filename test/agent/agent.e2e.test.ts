@@ -105,6 +105,7 @@ describe('skiff-agent joined to a master', { skip }, () => {
     assert.match(node.status.nodeInfo.containerRuntimeVersion ?? '', /^docker:\/\/\d/);
     assert.deepEqual(node.status.addresses.map((a) => a.type), ['InternalIP', 'Hostname']);
     assert.deepEqual(node.status.conditions.map((c) => `${c.type}=${c.status}`).sort(), ['DiskPressure=False', 'MemoryPressure=False', 'PIDPressure=False', 'Ready=True']);
+    assert.match(await cp.k(['get', 'node', NODE, '-o', 'jsonpath={.spec.podCIDR}']), /^10\.244\.\d+\.0\/24$/, 'a /24 of the pod range');
     const holder = await cp.k(['get', 'lease', '-n', 'kube-node-lease', NODE, '-o', 'jsonpath={.spec.holderIdentity}']);
     assert.equal(holder, NODE);
     assert.ok(existsSync(join(home, 'agent', 'node.crt')) && existsSync(join(home, 'agent', 'node.key')));

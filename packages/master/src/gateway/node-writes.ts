@@ -17,6 +17,29 @@ const podInfo = () => findByKind('v1', 'Pod')!;
  * agent owns; the status always goes through the status subresource.
  * Spec fields (taints, unschedulable, podCIDR) belong to the master and users.
  */
+/** The cluster's pod range; each node gets one /24 of it. */
+export const CLUSTER_POD_CIDR = '10.244.0.0/16';
+const POD_CIDR_PREFIX = '/registry/ranges/podcidrs/';
+
+/**
+ * Gives the node a /24 from the cluster pod range, recorded in an etcd key created only if
+ * absent, so two masters can never hand out the same range. A range the node asks for
+ * (spec.podCIDR, e.g. set by the lab) is honoured when free or already the node's.
+ */
+export async function allocatePodCIDR(registry: Registry, nodeName: string, wanted?: string): Promise<string> {
+  const [base] = CLUSTER_POD_CIDR.split('/');
+  const [a, b] = base!.split('.');
+  const candidates = wanted ? [wanted] : Array.from({ length: 255 }, (_, i) => `${a}.${b}.${i + 1}.0/24`);
+  for (const cidr of candidates) {
+    const key = POD_CIDR_PREFIX + cidr.replace('/', '_');
+    const created = await registry.storage.create(key, nodeName);
+    if (created !== undefined) return cidr;
+    const holder = await registry.storage.get(key);
+    if (holder && holder.value.toString() === nodeName) return cidr;
+  }
+  throw new StatusError(409, 'Conflict', wanted ? `pod range ${wanted} is already allocated to another node` : `no free /24 left in the pod range ${CLUSTER_POD_CIDR}`);
+}
+
 export async function registerNode(registry: Registry, nodeName: string, node: KObject): Promise<KObject> {
   if (node.metadata?.name !== nodeName) {
     throw StatusError.forbidden(`node "${nodeName}" may only register itself`);
@@ -25,7 +48,11 @@ export async function registerNode(registry: Registry, nodeName: string, node: K
   const existing = await registry.tryGet(info, undefined, nodeName);
   if (!existing) {
     try {
-      return await registry.create(info, undefined, { metadata: { name: nodeName, labels: node.metadata.labels, annotations: node.metadata.annotations }, spec: node.spec ?? {}, status: node.status });
+      const spec = { ...(isPlainObject(node.spec) ? node.spec : {}) } as { podCIDR?: string; podCIDRs?: string[] };
+      const podCIDR = await allocatePodCIDR(registry, nodeName, spec.podCIDR);
+      spec.podCIDR = podCIDR;
+      spec.podCIDRs = [podCIDR];
+      return await registry.create(info, undefined, { metadata: { name: nodeName, labels: node.metadata.labels, annotations: node.metadata.annotations }, spec, status: node.status });
     } catch (e) {
       if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
     }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, parseFlagArgs } from '@skiff/api';
 
 /** The one typed configuration of skiff-agent. */
 export interface AgentConfig {
@@ -33,9 +34,7 @@ export interface AgentConfig {
   clusterDNS: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 const FLAGS: Record<string, keyof AgentConfig> = {
   '--home': 'home', '--join': 'join', '--token': 'token', '--ca-hash': 'caHash', '--node-name': 'nodeName',
@@ -60,17 +59,7 @@ function duration(flag: string, v: string | undefined, def: number): number {
 
 /** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const raw: Partial<Record<keyof AgentConfig, string>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const flag = eq >= 0 ? a.slice(0, eq) : a;
-    const key = FLAGS[flag];
-    if (!key) throw new ConfigError(`unknown flag: ${flag}`);
-    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`flag needs a value: ${flag}`);
-    raw[key] = value;
-  }
+  const raw: Partial<Record<keyof AgentConfig, string>> = parseFlagArgs(argv, FLAGS);
   if (raw.join !== undefined && !/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(raw.join)) throw new ConfigError(`--join: want host:port, got "${raw.join}"`);
   if (raw.caHash !== undefined && !/^sha256:[0-9a-f]{64}$/.test(raw.caHash)) throw new ConfigError(`--ca-hash: want sha256:<64 hex digits>, got "${raw.caHash}"`);
   const nodeName = (raw.nodeName ?? hostname()).toLowerCase();

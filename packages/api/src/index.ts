@@ -7,3 +7,4 @@ export * from './quantity';
 export * from './selectors';
 export * from './defaults';
 export * from './validation';
+export * from './config';

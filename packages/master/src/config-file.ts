@@ -11,13 +11,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
-import { ConfigError } from './config';
+import { ConfigError, configTextToFlags, expandConfigFlag, describeValue, scalarValue, type ConfigCheck } from '@skiff/api';
 
-export const CONFIG_API_VERSION = 'skiff.io/v1alpha1';
+export { CONFIG_API_VERSION } from '@skiff/api';
 export const MASTER_CONFIG_KIND = 'MasterConfiguration';
 
-type Check = (v: unknown) => string | { error: string };
+type Check = ConfigCheck;
 
 /** key -> [flag, check]. The check returns the flag's value or an error text ("must be ..."). */
 const KEYS: Record<string, [flag: string, check: Check]> = {
@@ -41,15 +40,9 @@ export const MASTER_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
 /** key -> the command-line flag it stands for. */
 export const MASTER_CONFIG_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(KEYS).map(([k, [flag]]) => [k, flag]));
 
-function got(v: unknown): string {
-  return v === null || v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
-}
+const got = describeValue;
 
-function scalar(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim();
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
-}
+const scalar = scalarValue;
 
 function path(v: unknown): string | { error: string } {
   const s = scalar(v);
@@ -105,42 +98,9 @@ function positiveMs(v: unknown): string | { error: string } {
   return s;
 }
 
-/**
- * Checks the parsed YAML of a config file against a key table and returns the equivalent
- * flags. Shared by the master and (as a copy) the agent.
- */
-function toFlags(text: string, source: string, kind: string, keys: Record<string, [string, Check]>): string[] {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    throw new ConfigError(`${source}: ${line ? `line ${line}: ` : ''}not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
-  }
-  const data: unknown = doc.toJS();
-  if (data === null || data === undefined) return [];
-  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${source}: must be a YAML mapping of key: value, got ${got(data)}`);
-  const flags: string[] = [];
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    if (key === 'apiVersion') {
-      if (value !== CONFIG_API_VERSION) throw new ConfigError(`${source}: apiVersion: must be ${CONFIG_API_VERSION}, got ${got(value)}`);
-      continue;
-    }
-    if (key === 'kind') {
-      if (value !== kind) throw new ConfigError(`${source}: kind: must be ${kind}, got ${got(value)}`);
-      continue;
-    }
-    const entry = Object.prototype.hasOwnProperty.call(keys, key) ? keys[key] : undefined;
-    if (!entry) throw new ConfigError(`${source}: ${key}: unknown key (known keys: ${Object.keys(keys).join(', ')})`);
-    const r = entry[1](value);
-    if (typeof r !== 'string') throw new ConfigError(`${source}: ${key}: ${r.error}`);
-    flags.push(entry[0], r);
-  }
-  return flags;
-}
-
 /** The flags equivalent to a master config file's text; `source` names the file in errors. */
 export function masterConfigToFlags(text: string, source: string): string[] {
-  return toFlags(text, source, MASTER_CONFIG_KIND, KEYS);
+  return configTextToFlags(text, source, MASTER_CONFIG_KIND, KEYS);
 }
 
 /** Reads and checks a master config file; ConfigError (naming the file) when unreadable. */
@@ -159,18 +119,5 @@ export function readMasterConfigFile(file: string): string[] {
  * the remaining command-line flags (which therefore win). Without --config, argv unchanged.
  */
 export function expandMasterConfigFlag(argv: string[], read: (file: string) => string[] = readMasterConfigFile): string[] {
-  const rest: string[] = [];
-  let file: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--config' || a.startsWith('--config=')) {
-      if (file !== undefined) throw new ConfigError('--config: given more than once');
-      const v = a === '--config' ? argv[++i] : a.slice('--config='.length);
-      if (!v) throw new ConfigError('flag needs a value: --config');
-      file = v;
-    } else {
-      rest.push(a);
-    }
-  }
-  return file === undefined ? rest : [...read(file), ...rest];
+  return expandConfigFlag(argv, read);
 }

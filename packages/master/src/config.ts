@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, parseFlagArgs } from '@skiff/api';
 
 /** The one typed configuration of skiff-master. */
 export interface MasterConfig {
@@ -21,7 +22,7 @@ export interface MasterConfig {
   certCheckIntervalMs: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 const FLAGS: Record<string, string> = {
   '--home': 'home', '--etcd-servers': 'etcdServers', '--bind-address': 'bindAddress', '--secure-port': 'securePort',
@@ -37,17 +38,7 @@ export function usage(): string {
 
 /** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): MasterConfig {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const flag = eq >= 0 ? a.slice(0, eq) : a;
-    const key = FLAGS[flag];
-    if (!key) throw new ConfigError(`unknown flag: ${flag}`);
-    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`flag needs a value: ${flag}`);
-    raw[key] = value;
-  }
+  const raw: Record<string, string | undefined> = parseFlagArgs(argv, FLAGS);
   const home = raw.home ?? env.SKIFF_HOME ?? join(homedir(), '.skiff');
   const port = Number(raw.securePort ?? 6443);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--secure-port: must be a port number, got "${raw.securePort}"`);

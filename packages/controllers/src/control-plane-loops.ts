@@ -15,6 +15,12 @@ import { GarbageCollector } from './garbage-collector/garbage-collector';
 import { ServiceAccountController } from './serviceaccount/service-account-controller';
 import { EndpointsController, byServiceName } from './endpoints/endpoints-controller';
 import { RESOURCES } from '@skiff/api';
+import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
+import { JobController } from './job/job-controller';
+
+/** The loops startControlPlaneLoops can run (all by default). */
+export const CONTROL_PLANE_LOOPS = ['replicaset', 'deployment', 'scheduler', 'endpoints', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'job'] as const;
+export type ControlPlaneLoopName = (typeof CONTROL_PLANE_LOOPS)[number];
 
 export interface ControlPlaneLoopsOptions {
   registry: Registry;
@@ -25,13 +31,19 @@ export interface ControlPlaneLoopsOptions {
   leaderElection?: boolean | { identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
   /** Informer resync period (default 30 s; 0 disables). */
   resyncMs?: number;
+  /** Only these loops (default: all of CONTROL_PLANE_LOOPS). */
+  controllers?: readonly ControlPlaneLoopName[];
+  /** Node lifecycle: Lease / Ready heartbeat age after which a node becomes Ready=Unknown (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Node lifecycle: how long pods without a toleration stay on a not-ready / unreachable node (default 300 s). */
+  podEvictionTimeoutMs?: number;
 }
 
 interface Running {
   factory: InformerFactory;
   queues: WorkQueue[];
   workers: Promise<void>[];
-  scheduler: SchedulerLoop;
+  scheduler?: SchedulerLoop;
   recorders: RegistryEventRecorder[];
 }
 
@@ -52,50 +64,83 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
     const recorders: RegistryEventRecorder[] = [];
     const rec = (c: string) => { const r = recorder(c); recorders.push(r); return r; };
 
+    const on = new Set<ControlPlaneLoopName>(opts.controllers ?? CONTROL_PLANE_LOOPS);
+    const n = opts.workers ?? 2;
+    const loops: [WorkQueue, Reconciler, Logger, number][] = [];
+
     const pods = factory.forKind('v1', 'Pod', { owner: byOwnerUid, node: byNodeName });
     const nodes = factory.forKind('v1', 'Node');
-    const replicaSets = factory.forKind('apps/v1', 'ReplicaSet', { owner: byOwnerUid });
-    const deployments = factory.forKind('apps/v1', 'Deployment');
 
-    const rsc = new ReplicaSetController({ replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('replicaset-controller'), log: log.child({ controller: 'replicaset' }) });
-    rsc.register(replicaSets, pods);
-    const dc = new DeploymentController({ deployments: deployments.cache, replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('deployment-controller'), log: log.child({ controller: 'deployment' }) });
-    dc.register(deployments, replicaSets, pods);
-    const scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }) });
-    scheduler.register(pods, nodes);
+    if (on.has('replicaset') || on.has('deployment')) {
+      const replicaSets = factory.forKind('apps/v1', 'ReplicaSet', { owner: byOwnerUid });
+      if (on.has('replicaset')) {
+        const rsc = new ReplicaSetController({ replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('replicaset-controller'), log: log.child({ controller: 'replicaset' }) });
+        rsc.register(replicaSets, pods);
+        loops.push([rsc.queue, rsc, log.child({ controller: 'replicaset' }), n]);
+      }
+      if (on.has('deployment')) {
+        const deployments = factory.forKind('apps/v1', 'Deployment');
+        const dc = new DeploymentController({ deployments: deployments.cache, replicaSets: replicaSets.cache, pods: pods.cache, client, recorder: rec('deployment-controller'), log: log.child({ controller: 'deployment' }) });
+        dc.register(deployments, replicaSets, pods);
+        loops.push([dc.queue, dc, log.child({ controller: 'deployment' }), n]);
+      }
+    }
+    let scheduler: SchedulerLoop | undefined;
+    if (on.has('scheduler')) {
+      scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }) });
+      scheduler.register(pods, nodes);
+      loops.push([scheduler.queue, scheduler, log.child({ component: 'scheduler' }), 1]);
+    }
 
-    const services = factory.forKind('v1', 'Service');
-    const endpoints = factory.forKind('v1', 'Endpoints');
-    const slices = factory.forKind('discovery.k8s.io/v1', 'EndpointSlice', { service: byServiceName });
-    const epc = new EndpointsController({ services: services.cache, pods: pods.cache, endpoints: endpoints.cache, slices: slices.cache, client, log: log.child({ controller: 'endpoints' }) });
-    epc.register(services, pods, endpoints, slices);
+    if (on.has('endpoints')) {
+      const services = factory.forKind('v1', 'Service');
+      const endpoints = factory.forKind('v1', 'Endpoints');
+      const slices = factory.forKind('discovery.k8s.io/v1', 'EndpointSlice', { service: byServiceName });
+      const epc = new EndpointsController({ services: services.cache, pods: pods.cache, endpoints: endpoints.cache, slices: slices.cache, client, log: log.child({ controller: 'endpoints' }) });
+      epc.register(services, pods, endpoints, slices);
+      loops.push([epc.queue, epc, log.child({ controller: 'endpoints' }), n]);
+    }
 
-    const namespaces = factory.forKind('v1', 'Namespace');
-    const serviceAccounts = factory.forKind('v1', 'ServiceAccount');
-    const sac = new ServiceAccountController({ namespaces: namespaces.cache, serviceAccounts: serviceAccounts.cache, client, log: log.child({ controller: 'serviceaccount' }) });
-    sac.register(namespaces, serviceAccounts);
+    if (on.has('serviceaccount')) {
+      const namespaces = factory.forKind('v1', 'Namespace');
+      const serviceAccounts = factory.forKind('v1', 'ServiceAccount');
+      const sac = new ServiceAccountController({ namespaces: namespaces.cache, serviceAccounts: serviceAccounts.cache, client, log: log.child({ controller: 'serviceaccount' }) });
+      sac.register(namespaces, serviceAccounts);
+      loops.push([sac.queue, sac, log.child({ controller: 'serviceaccount' }), 1]);
+    }
 
-    // The garbage collector watches every kind that can be an owner or a dependent (not events or leases).
-    const monitored = RESOURCES.filter((r) => r.kind !== 'Event' && r.kind !== 'Lease').map((info) => factory.forResource(info, { owner: byOwnerUid }));
-    const gc = new GarbageCollector({
-      resources: monitored.map((i) => ({ info: i.info, cache: i.cache })), client, log: log.child({ controller: 'garbagecollector' }),
-      getLive: (info, ns, name) => registry.tryGet(info, ns, name),
-    });
-    gc.register(monitored);
+    if (on.has('nodelifecycle')) {
+      const leases = factory.forKind('coordination.k8s.io/v1', 'Lease');
+      const nlc = new NodeLifecycleController({
+        nodes: nodes.cache, pods: pods.cache, leases: leases.cache, client, recorder: rec('node-controller'), log: log.child({ controller: 'nodelifecycle' }),
+        nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
+      });
+      nlc.register(nodes, pods, leases);
+      loops.push([nlc.queue, nlc, log.child({ controller: 'nodelifecycle' }), 1]);
+    }
+
+    if (on.has('job')) {
+      const jobs = factory.forKind('batch/v1', 'Job');
+      const jc = new JobController({ jobs: jobs.cache, pods: pods.cache, client, recorder: rec('job-controller'), log: log.child({ controller: 'job' }) });
+      jc.register(jobs, pods);
+      loops.push([jc.queue, jc, log.child({ controller: 'job' }), n]);
+    }
+
+    if (on.has('garbagecollector')) {
+      // The garbage collector watches every kind that can be an owner or a dependent (not events or leases).
+      const monitored = RESOURCES.filter((r) => r.kind !== 'Event' && r.kind !== 'Lease').map((info) => factory.forResource(info, { owner: byOwnerUid }));
+      const gc = new GarbageCollector({
+        resources: monitored.map((i) => ({ info: i.info, cache: i.cache })), client, log: log.child({ controller: 'garbagecollector' }),
+        getLive: (info, ns, name) => registry.tryGet(info, ns, name),
+      });
+      gc.register(monitored);
+      loops.push([gc.queue, gc, log.child({ controller: 'garbagecollector' }), n]);
+    }
 
     await factory.start();
-    const n = opts.workers ?? 2;
-    const loops: [WorkQueue, Reconciler, Logger, number][] = [
-      [rsc.queue, rsc, log.child({ controller: 'replicaset' }), n],
-      [dc.queue, dc, log.child({ controller: 'deployment' }), n],
-      [scheduler.queue, scheduler, log.child({ component: 'scheduler' }), 1],
-      [epc.queue, epc, log.child({ controller: 'endpoints' }), n],
-      [sac.queue, sac, log.child({ controller: 'serviceaccount' }), 1],
-      [gc.queue, gc, log.child({ controller: 'garbagecollector' }), n],
-    ];
-    scheduler.start();
+    scheduler?.start();
     running = { factory, queues: loops.map((l) => l[0]), workers: loops.map(([q, r, l, w]) => runWorkers(q, r, l, w)), scheduler, recorders };
-    log.info('control plane loops started', { controllers: 'replicaset,deployment,scheduler,endpoints,endpointslice,serviceaccount,garbagecollector' });
+    log.info('control plane loops started', { controllers: [...on].join(',') });
   };
 
   const stopRunning = async (): Promise<void> => {
@@ -104,7 +149,7 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
     running = undefined;
     if (!r) return;
     r.factory.stop();
-    r.scheduler.stop();
+    r.scheduler?.stop();
     for (const q of r.queues) q.shutDown();
     await Promise.all(r.workers);
     await Promise.all(r.recorders.map((x) => x.flush()));

@@ -32,6 +32,8 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   tokenAuthFile: ['--token-auth-file', path],
   bookmarkInterval: ['--bookmark-interval', positiveMs],
   certCheckInterval: ['--cert-check-interval', positiveMs],
+  nodeMonitorGracePeriod: ['--node-monitor-grace-period', positiveMs],
+  podEvictionTimeout: ['--pod-eviction-timeout', positiveMs],
 };
 
 /** The keys a master config file may hold, in the order they are documented. */

@@ -20,6 +20,10 @@ export interface MasterConfig {
   bookmarkIntervalMs: number;
   /** How often the serving certificate's expiry is checked (rotated within 30 days of it). */
   certCheckIntervalMs: number;
+  /** A node whose lease is older than this becomes Ready Unknown and unreachable-tainted. */
+  nodeMonitorGracePeriodMs: number;
+  /** Eviction delay for pods on an unreachable node that do not tolerate the taint. */
+  podEvictionTimeoutMs: number;
 }
 
 export { ConfigError };
@@ -30,6 +34,7 @@ const FLAGS: Record<string, string> = {
   '--service-node-port-range': 'nodePortRange', '--log-file': 'logFile', '--token-auth-file': 'tokenAuthFile',
   '--bookmark-interval': 'bookmarkIntervalMs', '--agent-gateway-port': 'agentGatewayPort',
   '--cert-check-interval': 'certCheckIntervalMs',
+  '--node-monitor-grace-period': 'nodeMonitorGracePeriodMs', '--pod-eviction-timeout': 'podEvictionTimeoutMs',
 };
 
 export function usage(): string {
@@ -64,6 +69,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     nodePortRange: [npr[0]!, npr[1]!],
     bookmarkIntervalMs: Number.isFinite(bookmark) && bookmark > 0 ? bookmark : 60000,
     certCheckIntervalMs: Number(raw.certCheckIntervalMs ?? 3_600_000) > 0 ? Number(raw.certCheckIntervalMs ?? 3_600_000) : 3_600_000,
+    nodeMonitorGracePeriodMs: Number(raw.nodeMonitorGracePeriodMs ?? 40_000) > 0 ? Number(raw.nodeMonitorGracePeriodMs ?? 40_000) : 40_000,
+    podEvictionTimeoutMs: Number(raw.podEvictionTimeoutMs ?? 300_000) >= 0 ? Number(raw.podEvictionTimeoutMs ?? 300_000) : 300_000,
   };
   if (raw.logFile) cfg.logFile = raw.logFile;
   if (raw.tokenAuthFile) cfg.tokenAuthFile = raw.tokenAuthFile;

@@ -59,7 +59,10 @@ export class Master {
     this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress], services: [this.tunnels.service()] });
     this.nsController = new NamespaceController(registry, log.child({ component: 'namespace-controller' }));
     await this.nsController.start();
-    this.loops = await startControlPlaneLoops({ registry, log: log.child({ component: 'controller-manager' }) });
+    this.loops = await startControlPlaneLoops({
+      registry, log: log.child({ component: 'controller-manager' }),
+      nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: cfg.podEvictionTimeoutMs,
+    });
 
     const app = createApiApp({
       registry, log, tls: { cert: pki.apiserver.cert, key: pki.apiserver.key, ca: pki.ca.cert },

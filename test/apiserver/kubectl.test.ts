@@ -211,7 +211,9 @@ describe('kubectl 1.32 against skiff-master', () => {
     const out = await cp.k(['describe', 'pod', 'web-1']);
     assert.match(out, /^Name:\s+web-1$/m);
     assert.match(out, /^Namespace:\s+default$/m);
-    assert.match(out, /^Events:\s+<none>$/m);
+    // No node has joined this control plane, so the scheduler says so in an event.
+    assert.match(out, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message$/m);
+    assert.match(out, /Warning\s+FailedScheduling\s+.*default-scheduler\s+no nodes available to schedule pods/);
   });
 
   it('watches with -w and sees a new object', async () => {

@@ -3,7 +3,7 @@
  * and worker nodes (their own dockerd, images, pod network, skiff-agent).
  * Each `ensure*` is idempotent: what runs is left alone.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '@skiff/logging';
@@ -118,6 +118,9 @@ export async function ensureDockerd(ctx: LabContext, m: LabMember): Promise<Ensu
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'daemon.json');
   writeFileSync(config, '{}\n');
+  // A killed dockerd leaves its own pid file and socket; ours says it is gone, so they are stale.
+  rmSync(join(dir, 'dockerd.pid'), { force: true });
+  rmSync(ctx.paths.dockerSocket(m), { force: true });
   await startDaemon({
     label: `${m.name} dockerd`, pidFile, logFile: ctx.paths.logFile(m, 'dockerd'), netns: m.netns, hostname: m.name,
     cgroupProcs: ctx.cgroups.ensureLeaf(m.name, 'daemons'),

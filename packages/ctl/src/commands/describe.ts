@@ -559,23 +559,32 @@ async function describeService(ctx: Ctx, svc: Any, showEvents: boolean): Promise
   return w.text();
 }
 
+/** kubectl's formatEndpointSlices: `<none>` only when there is no slice at all; at most 3, then `+ N more...`. */
 function formatEndpointSlices(slices: Any[], sp: Any): string {
+  if (slices.length === 0) return '<none>';
   const list: string[] = [];
+  const max = 3;
+  let more = false;
   let count = 0;
+  const visit = (ep: Any, port?: number): void => {
+    if (list.length === max) more = true;
+    const ready = ep.conditions?.ready === undefined || ep.conditions?.ready === null || ep.conditions.ready === true;
+    const addr = (ep.addresses ?? [])[0];
+    if (!more && ready && addr !== undefined) list.push(port === undefined ? String(addr) : `${addr}:${port}`);
+    count++;
+  };
   for (const s of slices) {
-    const port = (s.ports ?? []).find((p: Any) => (p.name ?? '') === (sp.name ?? ''));
-    if (!port) continue;
-    for (const ep of s.endpoints ?? []) {
-      if (ep.conditions?.ready === false) continue;
-      for (const a of ep.addresses ?? []) {
-        count++;
-        if (list.length < 3) list.push(`${a}:${port.port}`);
-      }
+    const ports: Any[] = s.ports ?? [];
+    if (ports.length === 0) {
+      for (const ep of s.endpoints ?? []) visit(ep);
+      continue;
+    }
+    for (const port of ports) {
+      if ((port.name ?? '') !== (sp.name ?? '')) continue;
+      for (const ep of s.endpoints ?? []) visit(ep, port.port);
     }
   }
-  if (count === 0) return '<none>';
-  const more = count - list.length;
-  return list.join(',') + (more > 0 ? ` + ${more} more...` : '');
+  return list.join(',') + (more ? ` + ${count - max} more...` : '');
 }
 
 const INT64_MIN = '-9223372036854775808';
@@ -626,7 +635,9 @@ async function describeNode(ctx: Ctx, node: Any, showEvents: boolean): Promise<s
   labelsMultiline(w, 'Labels', md.labels);
   annotationsMultiline(w, 'Annotations', md.annotations);
   w.write(0, `CreationTimestamp:\t${rfc1123z(md.creationTimestamp)}\n`);
-  const taints = spec.taints ?? [];
+  // kubectl prints taints sorted by "effect,key".
+  const taintKey = (t: Any): string => `${t.effect ?? ''},${t.key ?? ''}`;
+  const taints = [...(spec.taints ?? [])].sort((a: Any, b: Any) => byteSort(taintKey(a), taintKey(b)));
   if (taints.length === 0) w.write(0, 'Taints:\t<none>\n');
   else taints.forEach((t: Any, i: number) => w.write(0, `${i === 0 ? 'Taints:' : ''}\t${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}\n`));
   w.write(0, `Unschedulable:\t${spec.unschedulable === true}\n`);

@@ -118,9 +118,18 @@ export async function ensureDockerd(ctx: LabContext, m: LabMember): Promise<Ensu
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'daemon.json');
   writeFileSync(config, '{}\n');
-  // A killed dockerd leaves its own pid file and socket; ours says it is gone, so they are stale.
+  // A killed dockerd leaves its pid file, socket and exec-root state (containerd's pid file and
+  // sockets) behind; ours says it is gone, so all of that is stale. Images in var-lib-docker stay.
   rmSync(join(dir, 'dockerd.pid'), { force: true });
   rmSync(ctx.paths.dockerSocket(m), { force: true });
+  for (const runDir of ['run-docker', 'run-containerd']) {
+    try {
+      rmSync(join(dir, runDir), { recursive: true, force: true });
+    } catch {
+      // Something still mounted there: leave it; dockerd reports what it cannot use.
+    }
+    mkdirSync(join(dir, runDir), { recursive: true });
+  }
   await startDaemon({
     label: `${m.name} dockerd`, pidFile, logFile: ctx.paths.logFile(m, 'dockerd'), netns: m.netns, hostname: m.name,
     cgroupProcs: ctx.cgroups.ensureLeaf(m.name, 'daemons'),

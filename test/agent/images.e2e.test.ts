@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import { AgentNode, startLocalRegistries, type LocalRegistries } from '../lib/agent-node';
+import { AgentNode, startLocalRegistries, stopLocalRegistries, type LocalRegistries } from '../lib/agent-node';
 import { run, waitFor } from '../lib/control-plane';
 
 const skip = process.env.SKIFF_SKIP_DOCKER === '1' || !existsSync('/usr/bin/docker-registry');
@@ -32,6 +32,7 @@ describe('image pulls from local registries', { skip, concurrency: true }, () =>
     await node?.stop();
     // Untag what the pulls left behind (the same image as skiff/busybox:latest).
     if (reg) await run('docker', ['rmi', `${reg.open}/${reg.image}`, `${reg.auth}/${reg.image}`]);
+    if (reg) await stopLocalRegistries();
   });
 
   const pod = (name: string, image: string, extra: Pod['spec'] = { containers: [] }): Pod => ({

@@ -458,6 +458,11 @@ export function sh(cmd: string, args: string[]): Promise<string> {
   });
 }
 
+/** scripts/registry.sh stop: the tests leave no registry running behind them. */
+export async function stopLocalRegistries(): Promise<void> {
+  await sh('bash', [join(REPO, 'scripts/registry.sh'), 'stop']);
+}
+
 /** scripts/registry.sh start: the local registries and their credentials. */
 export interface LocalRegistries { open: string; auth: string; user: string; password: string; image: string }
 

@@ -1,3 +1,4 @@
+import { tryLabelSelectorAsMatcher } from '@skiff/api';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 
 /** Go's sort order for strings (bytewise), not localeCompare. */
@@ -13,41 +14,14 @@ export function formatLabels(map: Record<string, string> | undefined | null): st
 }
 
 /**
- * `metav1.LabelSelectorAsSelector(s).String()`: requirements sorted by key, values sorted, e.g.
- * `app=web,tier in (a,b),!legacy`. Empty or absent selectors print as ''. Undefined when the
- * selector is invalid (an unknown operator, or values where none belong).
+ * `metav1.LabelSelectorAsSelector(s).String()`: '' for an empty or absent selector, undefined
+ * when the selector is invalid. The selector logic itself lives in @skiff/api.
  */
 export function labelSelectorString(selector: LabelSelector | undefined | null): string | undefined {
   if (!selector) return '';
-  const reqs: { key: string; text: string }[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    reqs.push({ key, text: `${key}=${value}` });
-  }
-  for (const expr of selector.matchExpressions ?? []) {
-    const values = [...(expr.values ?? [])].sort(byteCompare);
-    switch (expr.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) return undefined;
-        reqs.push({ key: expr.key, text: `${expr.key} ${expr.operator === 'In' ? 'in' : 'notin'} (${values.join(',')})` });
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) return undefined;
-        reqs.push({ key: expr.key, text: expr.operator === 'Exists' ? expr.key : `!${expr.key}` });
-        break;
-      default:
-        return undefined;
-    }
-  }
-  // Stable sort by key only, as the selector keeps requirements.
-  reqs.sort((a, b) => byteCompare(a.key, b.key));
-  return reqs.map((r) => r.text).join(',');
+  const r = tryLabelSelectorAsMatcher(selector);
+  return r.matcher ? r.matcher.toString() : undefined;
 }
 
-/** `metav1.FormatLabelSelector`: like labelSelectorString, but `<none>` when empty, `<error>` when invalid. */
-export function formatLabelSelector(selector: LabelSelector | undefined | null): string {
-  const s = labelSelectorString(selector);
-  if (s === undefined) return '<error>';
-  return s === '' ? '<none>' : s;
-}
+/** `metav1.FormatLabelSelector`: `<none>` when empty, `<error>` when invalid. */
+export { formatLabelSelector } from '@skiff/api';

@@ -17,9 +17,11 @@ import { EndpointsController, byServiceName } from './endpoints/endpoints-contro
 import { RESOURCES } from '@skiff/api';
 import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
 import { JobController } from './job/job-controller';
+import { DisruptionController } from './disruption/disruption-controller';
+import { DaemonSetController } from './daemonset/daemonset-controller';
 
 /** The loops startControlPlaneLoops can run (all by default). */
-export const CONTROL_PLANE_LOOPS = ['replicaset', 'deployment', 'scheduler', 'endpoints', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'job'] as const;
+export const CONTROL_PLANE_LOOPS = ['replicaset', 'deployment', 'scheduler', 'endpoints', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'job', 'disruption', 'daemonset'] as const;
 export type ControlPlaneLoopName = (typeof CONTROL_PLANE_LOOPS)[number];
 
 export interface ControlPlaneLoopsOptions {
@@ -124,6 +126,26 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
       const jc = new JobController({ jobs: jobs.cache, pods: pods.cache, client, recorder: rec('job-controller'), log: log.child({ controller: 'job' }) });
       jc.register(jobs, pods);
       loops.push([jc.queue, jc, log.child({ controller: 'job' }), n]);
+    }
+
+    if (on.has('disruption')) {
+      const pdbs = factory.forKind('policy/v1', 'PodDisruptionBudget');
+      const replicaSets = factory.forKind('apps/v1', 'ReplicaSet', { owner: byOwnerUid });
+      const deployments = factory.forKind('apps/v1', 'Deployment');
+      const statefulSets = factory.forKind('apps/v1', 'StatefulSet');
+      const dc = new DisruptionController({
+        pdbs: pdbs.cache, pods: pods.cache, replicaSets: replicaSets.cache, deployments: deployments.cache, statefulSets: statefulSets.cache,
+        client, log: log.child({ controller: 'disruption' }),
+      });
+      dc.register(pdbs, pods, [replicaSets, deployments, statefulSets]);
+      loops.push([dc.queue, dc, log.child({ controller: 'disruption' }), n]);
+    }
+
+    if (on.has('daemonset')) {
+      const daemonSets = factory.forKind('apps/v1', 'DaemonSet');
+      const dsc = new DaemonSetController({ daemonSets: daemonSets.cache, pods: pods.cache, nodes: nodes.cache, client, recorder: rec('daemonset-controller'), log: log.child({ controller: 'daemonset' }) });
+      dsc.register(daemonSets, pods, nodes);
+      loops.push([dsc.queue, dsc, log.child({ controller: 'daemonset' }), n]);
     }
 
     if (on.has('garbagecollector')) {

@@ -13,3 +13,5 @@ export { EndpointsController } from './endpoints/endpoints-controller';
 export * from './endpoints/compute-endpoints';
 export * from './node-lifecycle/node-lifecycle-controller';
 export * from './job/job-controller';
+export * from './disruption/disruption-controller';
+export * from './daemonset/daemonset-controller';

@@ -108,7 +108,7 @@ export class DisruptionController {
     const allowed = disruptionsAllowed > 0;
     const old = prior.conditions?.find((c) => c.type === 'DisruptionAllowed');
     const cond: PDBCondition = {
-      type: 'DisruptionAllowed', status: allowed ? 'True' : 'False', reason: allowed ? 'SufficientPods' : 'InsufficientPods', message: '',
+      type: 'DisruptionAllowed', status: allowed ? 'True' : 'False', reason: allowed ? 'SufficientPods' : 'InsufficientPods',
       observedGeneration: pdb.metadata.generation,
       lastTransitionTime: old && old.status === (allowed ? 'True' : 'False') && old.lastTransitionTime ? old.lastTransitionTime : nowRFC3339(this.clock()),
     };

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ControlPlane, ExecResult, REPO, run } from '../lib/control-plane';
+import { spawn, ChildProcess } from 'node:child_process';
+import { ControlPlane, ExecResult, REPO, run, waitFor } from '../lib/control-plane';
 
 const SKIFFCTL = join(REPO, 'packages/ctl/dist/main.js');
 
@@ -167,6 +168,51 @@ describe('skiffctl prints what kubectl prints', () => {
     await same(['get', 'pods', '-o', 'jsonpath={.items[0].spec.containers[0]}'], 0);
     await same(['get', 'pods', '-o', 'jsonpath={.items[*].metadata.missing}'], 0);
     await same(['get', 'ns', '-o', "jsonpath={.items[?(@.metadata.name==\"team-a\")].status.phase}"], 0);
+  });
+
+  it('get: --sort-by and custom-columns', async () => {
+    await same(['get', 'pods', '-A', '--sort-by=.metadata.name'], 0);
+    await same(['get', 'pods', '-A', '--sort-by', '{.metadata.namespace}', '-o', 'wide'], 0);
+    await same(['get', 'cm', '-A', '--sort-by=metadata.name'], 0);
+    await same(['get', 'ns', '--sort-by=.metadata.name', '-o', 'name'], 0);
+    await same(['get', 'deploy', '-A', '--sort-by=.spec.replicas', '--no-headers'], 0);
+    await same(['get', 'pods', '-A', '--sort-by=.spec.nothing'], 0);
+    await same(['get', 'pods', '-A', '-o', 'custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image,LABELS:.metadata.labels,NONE:.spec.nope'], 0);
+    await same(['get', 'cm', '-A', '-o', 'custom-columns=NS:{.metadata.namespace},NAME:metadata.name', '--sort-by=.metadata.name'], 0);
+    await same(['get', 'pod', 'web-1', '-o', 'custom-columns=NAME:.metadata.name,ENV:.spec.containers[0].env[*].name', '--no-headers'], 0);
+    await same(['get', 'pods', '-n', 'empty', '-o', 'custom-columns=NAME:.metadata.name'], 0);
+    await same(['get', 'pods', '-o', 'custom-columns=NAME'], 1);
+    await same(['get', 'pods', '-o', 'custom-columns='], 1);
+  });
+
+  it('get -w: the table, then a row per event, aligned like kubectl', async () => {
+    await cp.k(['create', 'namespace', 'watched']);
+    await cp.k(['create', 'configmap', 'first', '-n', 'watched', '--from-literal=a=b']);
+    const start = (bin: string, args: string[]): { proc: ChildProcess; out: () => string; exit: Promise<number | null> } => {
+      const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+      return { proc, out: () => out, exit: new Promise((res) => proc.on('exit', (code) => res(code))) };
+    };
+    const wargs = ['get', 'configmaps', '-n', 'watched', '-w'];
+    const k = start('kubectl', ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, ...wargs]);
+    const s = start(process.execPath, [SKIFFCTL, '--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, ...wargs]);
+    try {
+      await waitFor('initial tables', async () => k.out().includes('first') && s.out().includes('first'), 15_000, 100);
+      await cp.k(['create', 'configmap', 'a-much-longer-name', '-n', 'watched']);
+      await cp.k(['label', 'configmap', 'first', '-n', 'watched', 'x=y']);
+      await cp.k(['delete', 'configmap', 'a-much-longer-name', '-n', 'watched']);
+      const rows = (o: string): number => o.split('\n').length - 1;
+      await waitFor('watch rows', async () => rows(k.out()) >= 5 && rows(s.out()) >= 5, 15_000, 100);
+    } finally {
+      k.proc.kill('SIGTERM');
+      s.proc.kill('SIGTERM');
+    }
+    const [kc, sc] = await Promise.all([k.exit, s.exit]);
+    const norm = (o: string): string => normalise({ code: 0, stdout: o, stderr: '' }).stdout;
+    assert.equal(norm(s.out()), norm(k.out()));
+    assert.match(norm(s.out()), /^NAME {4}DATA {3}AGE\nfirst {3}1 {6}<age>\na-much-longer-name {3}0 {6}<age>\nfirst {16}1 {6}<age>\n/);
+    assert.equal(sc, kc);
   });
 
   it('get: failures', async () => {

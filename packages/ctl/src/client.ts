@@ -161,6 +161,55 @@ export class ApiClient {
     });
   }
 
+  /**
+   * A streaming GET (watch=true): calls onLine for each newline-terminated JSON document.
+   * Resolves when the server ends the stream or abort() is called; a non-2xx answer throws ApiError.
+   */
+  stream(path: string, opts: RequestOptions, onLine: (line: string) => void): { done: Promise<void>; abort: () => void } {
+    const q = Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+    const qs = q.length ? '?' + new URLSearchParams(q).toString() : '';
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json', 'User-Agent': USER_AGENT, 'Kubectl-Command': this.command };
+    if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
+    const mod = this.url.protocol === 'https:' ? https : http;
+    let aborted = false;
+    let req: http.ClientRequest | undefined;
+    const done = new Promise<void>((resolveP, reject) => {
+      req = mod.request({
+        protocol: this.url.protocol, hostname: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || undefined,
+        method: 'GET', path: this.url.pathname.replace(/\/+$/, '') + path + qs, headers, agent: this.agent,
+      }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 299) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let st: StatusBody | undefined;
+            try { st = JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusBody; } catch { st = undefined; }
+            reject(new ApiError(st?.kind === 'Status' ? st : { message: MESSAGE_BY_CODE[status] ?? `status ${status}`, reason: REASON_BY_CODE[status], code: status }, status));
+          });
+          return;
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) onLine(line);
+          }
+        });
+        res.on('end', () => resolveP());
+        res.on('close', () => resolveP());
+        res.on('error', (e) => (aborted ? resolveP() : reject(e)));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => (aborted ? resolveP() : reject(this.connectionError(err))));
+      req.end();
+    });
+    return { done, abort: () => { aborted = true; req?.destroy(); } };
+  }
+
   private connectionError(err: NodeJS.ErrnoException): CliError {
     if (err.code === 'ECONNREFUSED') {
       return new CliError(`The connection to the server ${this.hostPort} was refused - did you specify the right host or port?`);

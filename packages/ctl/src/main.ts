@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Cmd> = {
   taint: () => (require('./commands/misc') as typeof import('./commands/misc')).taint,
   rollout: () => (require('./commands/misc') as typeof import('./commands/misc')).rollout,
   'cluster-info': () => (require('./commands/misc') as typeof import('./commands/misc')).clusterInfo,
+  completion: () => (require('./commands/completion') as typeof import('./commands/completion')).completion,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -44,6 +45,7 @@ Commands:
   api-versions   Print the supported API versions on the server
   config         view, get-contexts, current-context, use-context
   version        Print the client and server version information
+  completion     Output shell completion code for bash
 `;
 
 function errorText(e: unknown): string {
@@ -55,6 +57,17 @@ function errorText(e: unknown): string {
 /** Runs one command line; returns the exit code. Never calls process.exit. */
 export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let ctx: Ctx | undefined;
+  const hidden = argv.indexOf('__complete');
+  if (hidden >= 0 && !argv.slice(0, hidden).some((a) => a in COMMANDS)) {
+    // shell completion: never an error message, never a non-zero code
+    try {
+      const { complete } = require('./commands/completion') as typeof import('./commands/completion');
+      await complete([...argv.slice(0, hidden), ...argv.slice(hidden + 1)], io, env, Object.keys(COMMANDS).sort());
+    } catch {
+      // nothing to offer
+    }
+    return 0;
+  }
   try {
     const parsed = parseArgs(argv);
     const [cmd, ...args] = parsed.positional;

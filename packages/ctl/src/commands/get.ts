@@ -8,7 +8,8 @@ import { printTable, Table, TableColumn, TableRow } from '../printers/table';
 
 const ALLOWED = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
 
-type Output = { kind: 'table'; wide: boolean } | { kind: 'json' } | { kind: 'yaml' } | { kind: 'name' } | { kind: 'jsonpath'; template: string };
+type Output = { kind: 'table'; wide: boolean } | { kind: 'json' } | { kind: 'yaml' } | { kind: 'name' } | { kind: 'jsonpath'; template: string }
+  | { kind: 'custom-columns'; columns: { header: string; path: string }[] };
 
 export function parseOutput(o: string | undefined): Output {
   if (o === undefined || o === '') return { kind: 'table', wide: false };
@@ -16,6 +17,25 @@ export function parseOutput(o: string | undefined): Output {
   if (o === 'json' || o === 'yaml' || o === 'name') return { kind: o };
   const m = /^jsonpath=(.*)$/s.exec(o);
   if (m) return { kind: 'jsonpath', template: m[1] ?? '' };
+  const cc = /^custom-columns=(.*)$/s.exec(o);
+  if (cc || o === 'custom-columns') {
+    const spec = cc?.[1] ?? '';
+    if (spec === '') throw cliError('custom-columns format specified but no custom columns given');
+    const { relaxedJsonPath, JsonPathError } = require('../printers/jsonpath') as typeof import('../printers/jsonpath');
+    return {
+      kind: 'custom-columns',
+      columns: spec.split(',').map((part) => {
+        const colSpec = part.split(':');
+        if (colSpec.length !== 2) throw cliError(`unexpected custom-columns spec: ${part}, expected <header>:<json-path-expr>`);
+        try {
+          return { header: colSpec[0] as string, path: relaxedJsonPath(colSpec[1] as string) };
+        } catch (e) {
+          if (e instanceof JsonPathError) throw cliError(e.message);
+          throw e;
+        }
+      }),
+    };
+  }
   throw cliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: ${ALLOWED}`);
 }
 
@@ -67,20 +87,38 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
   const ns = ctx.namespace;
   const errors: string[] = [];
   const query = { labelSelector: f.str('selector'), fieldSelector: f.str('field-selector') };
+  const sortBy = f.str('sort-by');
+  const jp = sortBy ? require('../printers/jsonpath') as typeof import('../printers/jsonpath') : undefined;
+  if (jp && sortBy && output.kind !== 'table') {
+    try {
+      jp.relaxedJsonPath(sortBy);
+    } catch (e) {
+      if (e instanceof jp.JsonPathError) throw cliError(e.message);
+      throw e;
+    }
+  }
+  const tableAccept = TABLE_ACCEPT;
+  const tableQuery: Record<string, string> = sortBy ? { includeObject: 'Object' } : {};
+  if (f.bool('watch') || f.bool('watch-only')) {
+    if (output.kind !== 'table') throw cliError('skiffctl get --watch supports only table output');
+    if (resolved.length !== 1 || (resolved[0]?.names.length ?? 0) > 1) throw cliError('you may only specify a single resource type');
+    const { watchTable } = require('./watch') as typeof import('./watch');
+    return watchTable(ctx, resolved[0] as { r: ApiResource; names: string[] }, { allNs, ns, query, wide: output.wide, watchOnly: f.bool('watch-only') });
+  }
 
-  const listAll = async <T extends ListBody | Table>(r: ApiResource, accept: string): Promise<T[]> => {
+  const listAll = async <T extends ListBody | Table>(r: ApiResource, accept: string, extra: Record<string, string> = {}): Promise<T[]> => {
     const pages: T[] = [];
     let cont: string | undefined;
     do {
-      const page = await client.get<T>(resourcePath(r, allNs ? undefined : ns, undefined), { accept, query: { ...query, limit: '500', continue: cont } });
+      const page = await client.get<T>(resourcePath(r, allNs ? undefined : ns, undefined), { accept, query: { ...query, ...extra, limit: '500', continue: cont } });
       pages.push(page);
       cont = (page as { metadata?: { continue?: string } }).metadata?.continue || undefined;
     } while (cont);
     return pages;
   };
-  const fetchNamed = async <T>(r: ApiResource, name: string, accept: string): Promise<T | undefined> => {
+  const fetchNamed = async <T>(r: ApiResource, name: string, accept: string, extra: Record<string, string> = {}): Promise<T | undefined> => {
     try {
-      return await client.get<T>(resourcePath(r, ns, name), { accept });
+      return await client.get<T>(resourcePath(r, ns, name), { accept, query: extra });
     } catch (e) {
       if (e instanceof ApiError) {
         if (!(ignoreNotFound && isNotFound(e))) errors.push(formatApiError(e));
@@ -97,11 +135,21 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
       let columns: TableColumn[] = [];
       const rows: TableRow[] = [];
       const tables: Table[] = names.length
-        ? (await Promise.all(names.map((n) => fetchNamed<Table>(r, n, TABLE_ACCEPT)))).filter((t): t is Table => t !== undefined)
-        : await listAll<Table>(r, TABLE_ACCEPT);
+        ? (await Promise.all(names.map((n) => fetchNamed<Table>(r, n, tableAccept, tableQuery)))).filter((t): t is Table => t !== undefined)
+        : await listAll<Table>(r, tableAccept, tableQuery);
       for (const t of tables) {
         if (t.columnDefinitions && columns.length === 0) columns = t.columnDefinitions;
         rows.push(...(t.rows ?? []));
+      }
+      if (jp && sortBy) {
+        let sorted: TableRow[] | undefined;
+        try {
+          sorted = jp.sortByJsonPath(rows, sortBy, (row) => row.object);
+        } catch (e) {
+          if (!(e instanceof jp.JsonPathError)) throw e;
+        }
+        // kubectl 1.32 prints nothing (then "No resources found") when the field is in no row or the path is invalid
+        rows.splice(0, rows.length, ...(sorted ?? []));
       }
       if (rows.length === 0) continue;
       if (printedAny) text += '\n';
@@ -140,6 +188,22 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
     }
     // kubectl hides managedFields unless --show-managed-fields
     for (const o of items) if (o.metadata && 'managedFields' in o.metadata) delete (o.metadata as Record<string, unknown>).managedFields;
+    if (jp && sortBy && !single) items.splice(0, items.length, ...(jp.sortByJsonPath(items, sortBy, (o) => o) ?? items));
+    if (output.kind === 'custom-columns') {
+      const { findValues, goFormatV } = require('../printers/jsonpath') as typeof import('../printers/jsonpath');
+      const { tabwrite } = require('../printers/tabwriter') as typeof import('../printers/tabwriter');
+      const lines: string[] = [];
+      if (!f.bool('no-headers')) lines.push(output.columns.map((c) => c.header).join('\t'));
+      for (const o of single ? [single] : items) {
+        lines.push(output.columns.map((c) => {
+          const vs = findValues(c.path, o);
+          return vs.length === 0 ? '<none>' : vs.map(goFormatV).join(',');
+        }).join('\t'));
+      }
+      ctx.out(lines.length ? tabwrite(lines.join('\n') + '\n') : '');
+      if (errors.length) throw new CliError(errors.join('\n'));
+      return 0;
+    }
     const data: unknown = single ?? { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
     if (output.kind === 'json') ctx.out(printJson(data));
     else if (output.kind === 'yaml') ctx.out((require('../printers/goyaml') as typeof import('../printers/goyaml')).toGoYaml(data));

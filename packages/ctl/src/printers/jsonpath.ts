@@ -226,3 +226,62 @@ function execute(nodes: Node[], data: unknown): string {
 export function jsonpath(template: string, data: unknown): string {
   return execute(parseTemplate(template), data);
 }
+
+/** kubectl's RelaxedJSONPathExpression: `a.b`, `.a.b`, `{a.b}`, `{.a.b}` all mean `{.a.b}`. */
+export function relaxedJsonPath(expr: string): string {
+  if (expr === '') return expr;
+  const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expr);
+  if (!m) throw new JsonPathError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
+  return `{.${m[1] ?? m[2] ?? ''}}`;
+}
+
+/** The values the first expression of a template selects (JSONPath.FindResults, missing keys allowed). */
+export function findValues(template: string, data: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (const n of parseTemplate(template)) {
+    if (n.t === 'path') out.push(...evalPath(n.steps, [data]));
+  }
+  return out;
+}
+
+/** Go's fmt `%v` of a decoded JSON value (maps as `map[k:v]`, slices as `[a b]`). */
+export function goFormatV(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goFormatV).join(' ')}]`;
+  if (typeof v === 'object') return `map[${Object.keys(v).sort().map((k) => `${k}:${goFormatV((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  return String(v);
+}
+
+/** kubectl's isLess for two decoded JSON values. */
+export function jsonLess(a: unknown, b: unknown): boolean {
+  // kubectl 1.32 compares strings bytewise (b10 < b9), checked against the real kubectl
+  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+  if (typeof a === 'number' && typeof b === 'number') return a < b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return !a && b;
+  if (a === null || a === undefined) return b !== null && b !== undefined;
+  return false;
+}
+
+/**
+ * Sorts like kubectl's sorters: a row whose field is missing sorts first; stable for equal keys.
+ * Undefined when no item has the field (kubectl then prints nothing, as for an empty list).
+ */
+export function sortByJsonPath<T>(items: T[], field: string, objectOf: (t: T) => unknown): T[] | undefined {
+  const tpl = relaxedJsonPath(field);
+  const keyed = items.map((it) => ({ it, v: findValues(tpl, objectOf(it)) }));
+  if (keyed.length > 0 && keyed.every((k) => k.v.length === 0)) return undefined;
+  const less = (x: unknown[], y: unknown[]): boolean => {
+    if (x.length === 0) return true;
+    if (y.length === 0) return false;
+    return jsonLess(x[0], y[0]);
+  };
+  // insertion sort: what Go's sort.Sort does for short inputs, and stable
+  for (let i = 1; i < keyed.length; i++) {
+    for (let j = i; j > 0 && less((keyed[j] as { v: unknown[] }).v, (keyed[j - 1] as { v: unknown[] }).v); j--) {
+      const t = keyed[j] as { it: T; v: unknown[] };
+      keyed[j] = keyed[j - 1] as { it: T; v: unknown[] };
+      keyed[j - 1] = t;
+    }
+  }
+  return keyed.map((k) => k.it);
+}

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tabwrite } from './tabwriter';
+import { KUBECTL_TABWRITER, tabwrite } from './tabwriter';
 import { toGoYaml, naturalSort } from './goyaml';
 import { goJson, printJson } from './gojson';
-import { jsonpath } from './jsonpath';
+import { jsonpath, relaxedJsonPath, sortByJsonPath } from './jsonpath';
 import { formatLabels, printTable } from './table';
 
 describe('tabwriter (Go text/tabwriter, kubectl settings)', () => {
@@ -84,4 +84,19 @@ describe('table printer', () => {
     assert.equal(printTable(cols, rows, { noHeaders: true, withKind: 'pod' }), 'pod/web   Running\n');
     assert.equal(formatLabels({}), '<none>');
   });
+});
+
+it('tabwriter remembered widths only grow across calls (kubectl get -w)', () => {
+  const mem: number[] = [];
+  assert.equal(tabwrite('NAME\tAGE\na\t1s\n', { ...KUBECTL_TABWRITER, remembered: mem }), 'NAME   AGE\na      1s\n');
+  assert.equal(tabwrite('a-long-name\t2s\n', { ...KUBECTL_TABWRITER, remembered: mem }), 'a-long-name   2s\n');
+  assert.equal(tabwrite('b\t3s\n', { ...KUBECTL_TABWRITER, remembered: mem }), 'b             3s\n');
+});
+
+it('sortByJsonPath: bytewise strings, numbers, missing first, undefined when no item has the field', () => {
+  const items = [{ n: 'b9', r: 3 }, { n: 'b10', r: 1 }, { n: 'a' }];
+  assert.deepEqual(sortByJsonPath(items, '.n', (o) => o)?.map((o) => o.n), ['a', 'b10', 'b9']);
+  assert.deepEqual(sortByJsonPath(items, '{.r}', (o) => o)?.map((o) => o.n), ['a', 'b10', 'b9']);
+  assert.equal(sortByJsonPath(items, 'x', (o) => o), undefined);
+  assert.equal(relaxedJsonPath('metadata.name'), '{.metadata.name}');
 });

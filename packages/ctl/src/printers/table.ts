@@ -1,5 +1,5 @@
 /** kubectl's printer for server-side Tables (k8s.io/cli-runtime tableprinter). */
-import { tabwrite } from './tabwriter';
+import { KUBECTL_TABWRITER, tabwrite } from './tabwriter';
 
 export interface TableColumn {
   name: string;
@@ -26,6 +26,8 @@ export interface TableOptions {
   noHeaders?: boolean;
   /** `pod`, `deployment.apps`: prefixes the first cell with `<kind>/` (several types printed). */
   withKind?: string;
+  /** Column widths kept across calls (watch output), see TabWriterOptions.remembered. */
+  rememberedWidths?: number[];
 }
 
 /** labels.FormatLabels: sorted k=v joined by ',', or <none>. */
@@ -66,5 +68,5 @@ export function printTable(columns: TableColumn[], rows: TableRow[], opts: Table
     lines.push(cells.join('\t'));
   }
   if (lines.length === 0) return '';
-  return tabwrite(lines.join('\n') + '\n');
+  return tabwrite(lines.join('\n') + '\n', opts.rememberedWidths ? { ...KUBECTL_TABWRITER, remembered: opts.rememberedWidths } : KUBECTL_TABWRITER);
 }

@@ -7,6 +7,8 @@
 export interface TabWriterOptions {
   minWidth: number;
   padding: number;
+  /** liggitt/tabwriter's RememberWidths (kubectl get -w): column widths persist across calls and only grow. */
+  remembered?: number[];
 }
 
 export const KUBECTL_TABWRITER: TabWriterOptions = { minWidth: 6, padding: 3 };
@@ -49,6 +51,12 @@ export function tabwrite(text: string, opts: TabWriterOptions = KUBECTL_TABWRITE
         if (column >= l.length - 1) break;
         const w = runeLen(l[column] ?? '') + opts.padding;
         if (w > width) width = w;
+      }
+      const mem = opts.remembered;
+      if (mem) {
+        const old = mem[column];
+        if (old === undefined || old < width) mem[column] = width;
+        else width = old;
       }
       widths.push(width);
       format(line0, t);

@@ -11,8 +11,9 @@
  * (The same checker as packages/master/src/config-file.ts, with the agent's keys.)
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { ConfigError, configTextToFlags, expandConfigFlag, describeValue, scalarValue, type ConfigCheck } from '@skiff/api';
+import { ConfigError, configTextToFlags, expandConfigFlag, describeValue, scalarValue, configChecks, type ConfigCheck } from '@skiff/api';
+
+const { absolutePath: path, port, ip, cidr } = configChecks;
 
 export { CONFIG_API_VERSION } from '@skiff/api';
 export const AGENT_CONFIG_KIND = 'AgentConfiguration';
@@ -49,10 +50,6 @@ function oneOf(values: string[]): Check {
   };
 }
 
-function cidr(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  return s !== undefined && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s) ? s : { error: `must be a CIDR like 10.96.0.0/12, got ${got(v)}` };
-}
 
 /** The keys an agent config file may hold, in the order they are documented. */
 export const AGENT_CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
@@ -64,24 +61,8 @@ const got = describeValue;
 
 const scalar = scalarValue;
 
-function path(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  if (typeof v !== 'string' || !s || !s.startsWith('/')) return { error: `must be an absolute path, got ${got(v)}` };
-  return s;
-}
 
-function port(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  const n = s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `must be a port number, got ${got(v)}` };
-  return String(n);
-}
 
-function ip(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  if (typeof v !== 'string' || !s || isIP(s) === 0) return { error: `must be an IP address, got ${got(v)}` };
-  return s;
-}
 
 function hostPort(v: unknown): string | { error: string } {
   const s = typeof v === 'string' ? v.trim() : '';

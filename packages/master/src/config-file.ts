@@ -10,8 +10,9 @@
  * Optional header: `apiVersion: skiff.io/v1alpha1` and `kind: MasterConfiguration`.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { ConfigError, configTextToFlags, expandConfigFlag, describeValue, scalarValue, type ConfigCheck } from '@skiff/api';
+import { ConfigError, configTextToFlags, expandConfigFlag, describeValue, scalarValue, configChecks, type ConfigCheck } from '@skiff/api';
+
+const { absolutePath: path, port, ip, cidr } = configChecks;
 
 export { CONFIG_API_VERSION } from '@skiff/api';
 export const MASTER_CONFIG_KIND = 'MasterConfiguration';
@@ -46,31 +47,9 @@ const got = describeValue;
 
 const scalar = scalarValue;
 
-function path(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  if (typeof v !== 'string' || !s || !s.startsWith('/')) return { error: `must be an absolute path, got ${got(v)}` };
-  return s;
-}
 
-function port(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  const n = s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `must be a port number, got ${got(v)}` };
-  return String(n);
-}
 
-function ip(v: unknown): string | { error: string } {
-  const s = scalar(v);
-  if (typeof v !== 'string' || !s || isIP(s) === 0) return { error: `must be an IP address, got ${got(v)}` };
-  return s;
-}
 
-function cidr(v: unknown): string | { error: string } {
-  const s = typeof v === 'string' ? v.trim() : '';
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
-  if (!m || isIP(m[1]!) !== 4 || Number(m[2]) > 32) return { error: `must be an IPv4 CIDR like 10.96.0.0/12, got ${got(v)}` };
-  return s;
-}
 
 function portRange(v: unknown): string | { error: string } {
   const s = typeof v === 'string' ? v.trim() : '';

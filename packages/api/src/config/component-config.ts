@@ -4,6 +4,7 @@
  * becomes flags placed before the command line's own, so the command line wins. Pure: the
  * caller reads the file. Errors name the flag, or the file and the key.
  */
+import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 
 export class ConfigError extends Error {
@@ -93,3 +94,29 @@ export function expandConfigFlag(argv: string[], read: (file: string) => string[
   }
   return file === undefined ? rest : [...read(file), ...rest];
 }
+
+/** Value checks shared by the daemons' config files (each returns the flag value or an error text). */
+export const configChecks: Readonly<Record<'absolutePath' | 'port' | 'ip' | 'cidr', ConfigCheck>> = {
+  absolutePath: (v) => {
+    const s = scalarValue(v);
+    if (typeof v !== 'string' || !s || !s.startsWith('/')) return { error: `must be an absolute path, got ${describeValue(v)}` };
+    return s;
+  },
+  port: (v) => {
+    const s = scalarValue(v);
+    const n = s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) return { error: `must be a port number, got ${describeValue(v)}` };
+    return String(n);
+  },
+  ip: (v) => {
+    const s = scalarValue(v);
+    if (typeof v !== 'string' || !s || isIP(s) === 0) return { error: `must be an IP address, got ${describeValue(v)}` };
+    return s;
+  },
+  cidr: (v) => {
+    const s = typeof v === 'string' ? v.trim() : '';
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(s);
+    if (!m || isIP(m[1]!) !== 4 || Number(m[2]) > 32) return { error: `must be an IPv4 CIDR like 10.96.0.0/12, got ${describeValue(v)}` };
+    return s;
+  },
+};

@@ -8,6 +8,7 @@ import { Expectations } from '../informer/expectations';
 import { keyOf, type ObjectCache } from '../informer/object-cache';
 import type { Informer } from '../informer/informer';
 import { WorkQueue } from '../informer/work-queue';
+import { createOwnedPod, deleteOwnedPods } from '../common/pod-control';
 import { controllerRefOf, newControllerRef, resolveControllerRef } from '../common/controller-ref';
 import { isPodActive, isPodReady, podAvailability, podPhase } from '../common/pod-state';
 import { computeHash, type PodTemplate } from '../deployment/deployment-util';
@@ -272,30 +273,11 @@ export class DaemonSetController {
       spec: spec as unknown as Record<string, unknown>,
     };
     if (tmpl.metadata?.annotations && Object.keys(tmpl.metadata.annotations).length) pod.metadata.annotations = { ...tmpl.metadata.annotations };
-    try {
-      const created = await this.d.client.create(POD, ds.metadata.namespace, pod);
-      this.d.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-    } catch (e) {
-      this.d.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-      throw e;
-    }
+    await createOwnedPod(this.d.client, this.d.recorder, ds, pod);
   }
 
   private async deletePods(key: string, ds: KObject, pods: KObject[]): Promise<void> {
-    if (!pods.length) return;
-    this.expectations.expectDeletions(key, pods.map(keyOf));
-    const results = await Promise.allSettled(pods.map(async (p) => {
-      try {
-        await this.d.client.delete(POD, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
-        this.d.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-      } catch (e) {
-        this.expectations.deletionObserved(key, keyOf(p));
-        if (isStatusError(e) && e.code === 404) return;
-        throw e;
-      }
-    }));
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    await deleteOwnedPods(this.d.client, this.d.recorder, this.expectations, key, ds, pods);
   }
 
   private async updateStatus(ds: KObject, hash: string): Promise<void> {

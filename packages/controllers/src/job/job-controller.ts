@@ -6,6 +6,7 @@ import { Expectations } from '../informer/expectations';
 import { keyOf, type ObjectCache } from '../informer/object-cache';
 import type { Informer } from '../informer/informer';
 import { WorkQueue } from '../informer/work-queue';
+import { createOwnedPod, deleteOwnedPods } from '../common/pod-control';
 import { controllerRefOf, newControllerRef, resolveControllerRef } from '../common/controller-ref';
 import { isPodActive, isPodReady, nowRFC3339, podPhase } from '../common/pod-state';
 
@@ -268,30 +269,11 @@ export class JobController {
       spec: podSpec as Record<string, unknown>,
     };
     if (Object.keys(annotations).length) pod.metadata.annotations = annotations;
-    try {
-      const created = await this.d.client.create(POD, job.metadata.namespace, pod);
-      this.d.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-    } catch (e) {
-      this.d.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-      throw e;
-    }
+    await createOwnedPod(this.d.client, this.d.recorder, job, pod);
   }
 
   private async deletePods(key: string, job: KObject, pods: KObject[]): Promise<void> {
-    if (!pods.length) return;
-    this.expectations.expectDeletions(key, pods.map(keyOf));
-    const results = await Promise.allSettled(pods.map(async (p) => {
-      try {
-        await this.d.client.delete(POD, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
-        this.d.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-      } catch (e) {
-        this.expectations.deletionObserved(key, keyOf(p));
-        if (isStatusError(e) && e.code === 404) return;
-        throw e;
-      }
-    }));
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    await deleteOwnedPods(this.d.client, this.d.recorder, this.expectations, key, job, pods);
   }
 
   private async handleTTL(key: string, job: KObject, finished: JobCondition, now: number): Promise<void> {

@@ -40,6 +40,8 @@ ensure_system_packages() {
   command -v etcdctl         >/dev/null 2>&1 || missing+=(etcd-client)
   command -v dockerd         >/dev/null 2>&1 || missing+=(docker.io)
   command -v iptables        >/dev/null 2>&1 || missing+=(iptables)
+  # The proxy clears stale UDP flows to removed endpoints with conntrack(8).
+  command -v conntrack       >/dev/null 2>&1 || missing+=(conntrack)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   # Test images are built from Debian's *static* busybox (/bin/busybox).
   if [ ! -x /bin/busybox ] || ! _pkg_installed busybox-static; then missing+=(busybox-static); fi

@@ -126,9 +126,18 @@ if [ -f packages/agent/dist/main.js ] && [ "${SKIFF_AGENT:-1}" != 0 ]; then
       join_args=("${join_cmd[@]:1}")
       log "agent: joining with a new bootstrap token"
     fi
+    # Services (iptables proxy) and cluster DNS: pods sit on Docker's default bridge, so that is the
+    # cluster's pod range here and the agent's DNS server listens on the bridge's gateway address
+    # (the proxy DNATs 10.96.0.10:53, the nameserver in pods' resolv.conf, to it).
+    net_args=(--proxy-mode iptables)
+    bridge_subnet="$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>/dev/null || true)"
+    bridge_gw="$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true)"
+    [[ "$bridge_subnet" =~ ^[0-9.]+/[0-9]+$ ]] && net_args+=(--cluster-cidr "$bridge_subnet")
+    [[ "$bridge_gw" =~ ^[0-9.]+$ ]] && net_args+=(--cluster-dns 10.96.0.10 --dns-listen "$bridge_gw:53")
     start_bg agent "$AGENT_PID" "$SKIFF_LOGS/agent.out" node "$SKIFF_REPO/packages/agent/dist/main.js" \
       --home "$SKIFF_HOME" \
       "${join_args[@]}" \
+      "${net_args[@]}" \
       --allowed-registries "${SKIFF_ALLOWED_REGISTRIES:-127.0.0.1:5000,localhost:5000}" \
       --log-file "$SKIFF_LOGS/agent.log" || die "the agent failed to start (see $SKIFF_LOGS/agent.log)"
     sleep 2

@@ -3,12 +3,15 @@
  * (render + one iptables-restore) against a bare iptables-restore of the
  * identical payload, then a one-change (partial) sync at 5000 services against
  * a bare restore of its payload. Runs in a network namespace it creates and
- * deletes (never the host's tables). Needs root.
+ * deletes (never the host's tables). Then connection latency through a
+ * ClusterIP against the pod IP directly, in a netns node with two pod
+ * namespaces. Needs root.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { cleanupIptables, ExecIptables, Proxier, type ProxyNodeConfig } from '@skiff/agent';
+import { Topology, type Netns } from '../network/netns';
 import { percentile, printPairs, timeIt, type Pair } from './stats';
 
 const NODE: ProxyNodeConfig = { nodeName: 'node-1', nodeIP: '192.168.77.1', podCIDR: '10.244.1.0/24', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16' };
@@ -52,6 +55,7 @@ export async function benchProxy(): Promise<void> {
   const progress = (m: string): void => { process.stderr.write(`[proxy bench] ${m}\n`); };
   const pairs: Pair[] = [];
   const notes: string[] = [];
+  let fullAt5000 = NaN;
   try {
     const runner = new ExecIptables({ netns: ns });
     for (const n of [100, 1000, 5000]) {
@@ -63,7 +67,8 @@ export async function benchProxy(): Promise<void> {
       let last = { renderMs: 0, applyMs: 0, payloadBytes: 0 };
       // The bare restore replays exactly what the sync just wrote.
       const [ours, raw] = await interleaved(reps, async () => { last = await proxier.syncNow({ full: true }); }, () => runner.restore(proxier.lastPayload));
-      pairs.push({ name: `full sync ${n} svc x 3 ep`, ours, raw, goal: 1.5 });
+      pairs.push({ name: `full sync ${n} svc x 3 ep`, ours, raw, goal: 1.2 });
+      if (n === 5000) fullAt5000 = ours;
       progress(`${n} services: full sync ${ours.toFixed(0)} ms, bare restore ${raw.toFixed(0)} ms`);
       notes.push(`${n} services: payload ${(last.payloadBytes / 1024).toFixed(0)} KiB, render ${last.renderMs.toFixed(1)} ms, apply ${last.applyMs.toFixed(1)} ms (last full sync)`);
       if (n === 5000) {
@@ -74,7 +79,9 @@ export async function benchProxy(): Promise<void> {
           if (r.full || r.writtenServicePorts !== 1) throw new Error('expected a partial sync of one service');
         }, () => runner.restore(proxier.lastPayload));
         const partial = proxier.lastPayload;
-        pairs.push({ name: 'one-change sync at 5000 svc', ours: one, raw: rawOne, goal: 1.5 });
+        pairs.push({ name: 'one-change sync at 5000 svc', ours: one, raw: rawOne, goal: 1.2 });
+        // The issue's goal: a one-change sync under 10% of a full sync at 5000 services.
+        pairs.push({ name: 'one-change / full sync at 5000', ours: one, raw: fullAt5000, goal: 0.1 });
         progress(`one change at 5000: sync ${one.toFixed(0)} ms, bare restore ${rawOne.toFixed(0)} ms`);
         notes.push(`one change at 5000: payload ${(partial.length / 1024).toFixed(0)} KiB (top-level chains + one service)`);
       }
@@ -86,6 +93,82 @@ export async function benchProxy(): Promise<void> {
     process.off('SIGTERM', onSignal);
     execFileSync('ip', ['netns', 'del', ns]);
   }
-  printPairs('proxy: skiff sync vs bare iptables-restore of the same payload (median, in a test netns)', pairs);
+  progress('connection latency: ClusterIP vs pod IP');
+  await benchServiceLatency(pairs, notes);
+  printPairs('proxy: skiff sync vs bare iptables-restore of the same payload (median, in a test netns); connection latency', pairs);
   for (const n of notes) process.stdout.write(`  ${n}\n`);
+}
+
+/** A TCP server answering every connection with a fixed HTTP response and closing it. */
+const SERVER = `require('net').createServer((c)=>{c.once('data',()=>c.end('HTTP/1.0 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok'));c.on('error',()=>{})}).listen(8080);`;
+
+/** N sequential connect + request + read-to-close from inside a namespace; per-connection ms as JSON. */
+function clientCode(host: string, port: number, n: number): string {
+  return `const net=require('net');const out=[];let i=0;function one(){if(i++>=${n}){process.stdout.write(JSON.stringify(out));return;}`
+    + `const t=process.hrtime.bigint();const s=net.connect(${port},'${host}',()=>s.write('GET / HTTP/1.0\\r\\n\\r\\n'));let got='';`
+    + `s.on('data',(d)=>{got+=d});s.on('end',()=>{if(!got.includes('ok'))process.exit(2);out.push(Number(process.hrtime.bigint()-t)/1e6);one()});s.on('error',(e)=>{console.error(e.message);process.exit(3)})}one();`;
+}
+
+/**
+ * Connection latency through a ClusterIP against the pod IP directly: a client
+ * pod namespace makes N sequential TCP connections (connect, request, response,
+ * close) to a server pod on the same node bridge, in alternating rounds. The
+ * service is one of 100 programmed services (3 endpoints each, the measured one 1).
+ */
+export async function benchServiceLatency(pairs: Pair[], notes: string[]): Promise<void> {
+  const topo = new Topology();
+  try {
+    const SERVER_IP = '10.244.1.10';
+    const CLIENT_IP = '10.244.1.11';
+    const CLUSTER_IP = '10.96.200.200';
+    const server = topo.addPod(SERVER_IP);
+    const client = topo.addPod(CLIENT_IP);
+    const proc = spawn('ip', ['netns', 'exec', server.name, process.execPath, '-e', SERVER], { stdio: 'ignore' });
+    try {
+      const runner = new ExecIptables({ netns: topo.node.name });
+      const proxier = new Proxier({ node: { ...NODE, nodeIP: topo.nodeIP }, runner, minSyncIntervalMs: 0, fullSyncIntervalMs: 3_600_000, conntrack: false });
+      for (let i = 0; i < 99; i++) { proxier.updateService(service(i)); proxier.updateEndpointSlice(slice(i)); }
+      proxier.updateService({ metadata: { name: 'latency', namespace: 'bench' }, spec: { clusterIP: CLUSTER_IP, ports: [{ name: 'http', port: 80 }] } });
+      proxier.updateEndpointSlice({
+        addressType: 'IPv4', metadata: { name: 'latency-x', namespace: 'bench', labels: { 'kubernetes.io/service-name': 'latency' } },
+        ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: [SERVER_IP], nodeName: NODE.nodeName }],
+      });
+      proxier.setInitialized();
+      await proxier.syncNow({ full: true });
+      await proxier.stop();
+      const round = (from: Netns, host: string, port: number, n: number): number[] => {
+        const r = from.tryRun(process.execPath, '-e', clientCode(host, port, n));
+        if (r.status !== 0) throw new Error(`latency client to ${host}:${port} exited ${r.status}: ${r.stderr}`);
+        return JSON.parse(r.stdout) as number[];
+      };
+      for (let i = 0; ; i++) {            // the server starts in the background
+        if (client.tryRun(process.execPath, '-e', clientCode(SERVER_IP, 8080, 1)).status === 0) break;
+        if (i > 50) throw new Error('latency server never answered');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const rounds = 6;
+      const per = 200;
+      // From the node's own namespace (a host-network client) both paths are routed alike and
+      // differ only by the proxy's NAT; from a pod on the same bridge the pod IP is reached at
+      // layer 2 while any ClusterIP needs the node's IP stack (an extra routing hop).
+      for (const [label, from] of [['node client', topo.node], ['pod client, same bridge', client]] as const) {
+        round(from, CLUSTER_IP, 80, 50);    // warm-up of both paths
+        round(from, SERVER_IP, 8080, 50);
+        const viaService: number[] = [];
+        const direct: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          viaService.push(...round(from, CLUSTER_IP, 80, per));
+          direct.push(...round(from, SERVER_IP, 8080, per));
+        }
+        const [s50, d50] = [percentile(viaService, 50), percentile(direct, 50)];
+        pairs.push({ name: `conn p50 ClusterIP/pod IP (${label.split(',')[0]})`, ours: s50, raw: d50, goal: 1.1 });
+        notes.push(`connection latency, ${label} (${rounds * per} sequential connect+request+close each, 100 services programmed): `
+          + `ClusterIP p50 ${s50.toFixed(3)} ms p90 ${percentile(viaService, 90).toFixed(3)} ms; pod IP p50 ${d50.toFixed(3)} ms p90 ${percentile(direct, 90).toFixed(3)} ms`);
+      }
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  } finally {
+    topo.destroy();
+  }
 }

@@ -13,7 +13,7 @@
  * tests wait on it instead of polling kubectl.
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { Agent as HttpsAgent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,7 +255,7 @@ export class AgentNode {
     const registries = (this.opts.allowedRegistries ?? LOCAL_REGISTRIES).join(',');
     const proc = spawn(process.execPath, [
       AGENT_MAIN, '--home', this.home, '--node-name', this.nodeName, '--join', this.gatewayAddress,
-      '--log-file', join(this.home, 'agent.log'), '--allowed-registries', registries,
+      '--log-file', join(this.home, 'agent.log'), '--allowed-registries', registries, '--proxy-mode', 'none',
       ...joinFlags, ...(this.opts.agentFlags ?? []),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -409,6 +409,19 @@ export class AgentNode {
     return run('docker', ['exec', containerID.replace(/^docker:\/\//, ''), ...cmd], { timeoutMs });
   }
 
+  /** Host PID of a container's main process (docker inspect State.Pid). */
+  async containerPid(containerID: string): Promise<number> {
+    const r = await run('docker', ['inspect', '-f', '{{.State.Pid}}', containerID.replace(/^docker:\/\//, '')]);
+    const pid = Number(r.stdout.trim());
+    if (r.code !== 0 || !(pid > 0)) throw new Error(`no running process for container ${containerID}: ${r.stderr}`);
+    return pid;
+  }
+
+  /** The cgroup path of a container's main process as /proc/<pid>/cgroup shows it: v2's `0::` line, or v1's line for `controller`. */
+  async containerCgroup(containerID: string, controller = 'memory'): Promise<string> {
+    return cgroupOfPid(await this.containerPid(containerID), controller);
+  }
+
   /** The docker CLI. */
   docker(args: string[], timeoutMs = 30_000): Promise<ExecResult> {
     return run('docker', args, { timeoutMs });
@@ -436,6 +449,7 @@ export class AgentNode {
     for (const uid of uids) {
       const vols = execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=io.skiff.pod.uid=${uid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
       if (vols.length) await run('docker', ['volume', 'rm', '-f', ...vols]);
+      removePodCgroupDirs(uid);
     }
   }
 
@@ -449,6 +463,38 @@ export class AgentNode {
     else if (this.home) process.stderr.write(`agent home kept: ${this.home}\n`);
     for (const d of this.hostDirs) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/**
+ * The pod cgroups the agent made (cgroupfs layout, --cgroup-root /) that
+ * outlive containers removed behind its back: empty directories, removed in
+ * every hierarchy (v1 controllers, or the v2 root).
+ */
+export function removePodCgroupDirs(uid: string): void {
+  const base = '/sys/fs/cgroup';
+  let roots: string[];
+  try {
+    roots = existsSync(join(base, 'cgroup.controllers')) ? [base] : readdirSync(base).map((d) => join(base, d));
+  } catch {
+    return;
+  }
+  for (const root of roots) {
+    for (const q of ['', 'burstable/', 'besteffort/']) {
+      try { rmdirSync(join(root, 'skiff', `${q}pod${uid}`)); } catch { /* absent or busy */ }
+    }
+  }
+}
+
+/** A process's cgroup path from /proc/<pid>/cgroup: the line of a v1 controller, else the v2 `0::` line. */
+export function cgroupOfPid(pid: number, controller = 'memory'): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean);
+  for (const l of lines) {
+    const [, ctrls, p] = /^\d+:([^:]*):(.*)$/.exec(l) ?? [];
+    if (ctrls && ctrls.split(',').includes(controller)) return p!;
+  }
+  const v2 = lines.find((l) => l.startsWith('0::'));
+  if (v2) return v2.slice(3);
+  throw new Error(`no ${controller} cgroup for pid ${pid}: ${lines.join(' | ')}`);
 }
 
 /** Runs a shell command and returns stdout (throws on failure). */

@@ -1,11 +1,12 @@
 import { promises as fs, mkdirSync } from 'node:fs';
 import Docker from 'dockerode';
-import type { ConfigMap, NodeCondition, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { ConfigMap, NodeCondition, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
 import type { AgentConfig } from './config';
 import type { Logger } from './logger';
 import { PodWorkers } from './pods/pod-worker';
 import { DockerRuntime } from './runtime/docker-runtime';
 import type { Assignment } from './gateway-client/agent-proto';
+import { CertificateRotator } from './gateway-client/cert-rotation';
 import { EventForwarder } from './gateway-client/event-forwarder';
 import { GatewayClient, type AssignmentWatch } from './gateway-client/gateway-client';
 import { ensureNodeCredentials } from './gateway-client/node-credentials';
@@ -14,7 +15,9 @@ import { StatusReporter } from './gateway-client/status-reporter';
 import { collectHostFacts, type HostFacts } from './node/host-facts';
 import { buildNode } from './node/node-object';
 import { sourceAddressFor, splitHostPort } from './node/node-ip';
-import { NodeNetwork } from './network';
+import { NodeNetwork, ServiceFeed } from './network';
+import { ServiceCache } from './pods/service-env';
+import { cgroupSetupFromInfo, type CgroupSetup } from './resources/cgroup-parent';
 import { StreamServer } from './streams';
 
 const BACKOFF_INITIAL_MS = 500;
@@ -38,6 +41,7 @@ function dockerClient(host: string | undefined): Docker {
  */
 export class Agent {
   private client?: GatewayClient;
+  private certs?: CertificateRotator;
   private runtime?: DockerRuntime;
   private workers?: PodWorkers;
   private statuses?: StatusReporter;
@@ -56,13 +60,16 @@ export class Agent {
   private assigned = new Map<string, Pod>();
   private synced = false;
   private network?: NodeNetwork;
+  /** Services for pods' service environment variables (fed whatever the proxy mode). */
+  private readonly services = new ServiceCache();
+  private readonly serviceFeed = new ServiceFeed([this.services]);
 
   constructor(readonly cfg: AgentConfig, private readonly log: Logger) {}
 
   async start(): Promise<void> {
     const { cfg, log } = this;
     mkdirSync(cfg.home, { recursive: true });
-    const { creds, gateway } = await ensureNodeCredentials(
+    const { creds, gateway, gateways } = await ensureNodeCredentials(
       { home: cfg.home, nodeName: cfg.nodeName, ...(cfg.join ? { join: cfg.join } : {}), ...(cfg.token ? { token: cfg.token } : {}), ...(cfg.caHash ? { caHash: cfg.caHash } : {}) },
       log.child({ component: 'join' }),
     );
@@ -71,14 +78,25 @@ export class Agent {
     const docker = dockerClient(cfg.dockerHost);
     this.runtime = new DockerRuntime({ docker, rootDir: cfg.home, logger: log.child({ component: 'runtime' }), allowedRegistries: cfg.allowedRegistries });
     this.facts = await collectHostFacts(docker, cfg.home);
-    const client = new GatewayClient(gateway, creds);
+    const cgroups = await this.adoptCgroupDriver(docker);
+    const client = new GatewayClient(gateways, creds);
+    client.onSwitch((address) => log.warn('master unreachable; switching to another master', { gateway: address }));
     this.client = client;
+    this.certs = new CertificateRotator({ home: cfg.home, nodeName: cfg.nodeName, client, creds, log: log.child({ component: 'cert-rotation' }) });
+    this.certs.start();
     this.statuses = new StatusReporter(client, log.child({ component: 'status-reporter' }));
     this.events = new EventForwarder(client, cfg.nodeName, log.child({ component: 'events' }));
     this.workers = new PodWorkers({
       runtime: this.runtime, resolver: this.objects, recorder: this.events, rootDir: cfg.home, network: cfg.podNetwork,
       node: { name: cfg.nodeName, hostIPs: [this.nodeIP], allocatable: { cpu: String(this.facts.cpus), memory: `${Math.floor(this.facts.memoryBytes / 1024)}Ki` } },
-      dns: { hostResolvConf: await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '') },
+      dns: { hostResolvConf: await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => ''), clusterDomain: cfg.clusterDomain,
+        // Pods name the cluster DNS address only when this node serves it (the proxy DNATs it to --dns-listen).
+        clusterDNS: cfg.proxyMode === 'iptables' && cfg.dnsListen ? [cfg.clusterDNS] : [] },
+      serviceEnv: (pod) => this.services.envFor(pod),
+      backoff: { initialMs: cfg.restartBackoffInitialMs, maxMs: cfg.restartBackoffMaxMs },
+      imagePullBackoff: { initialMs: cfg.imagePullBackoffInitialMs, maxMs: cfg.imagePullBackoffMaxMs },
+      resyncIntervalMs: cfg.podResyncIntervalMs,
+      ...(cgroups ? { cgroups } : {}),
       onStatus: (pod, status) => this.statuses?.push(pod, status),
       logger: log,
     });
@@ -101,6 +119,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.certs?.stop();
     this.watch?.close();
     this.wake?.();
     await this.loop;
@@ -111,6 +130,23 @@ export class Agent {
     await this.network?.stop();
     this.runtime?.close();
     this.client?.close();
+  }
+
+  /**
+   * The engine's cgroup driver and version (`docker info`), adopted whatever they are:
+   * a mismatch with what the agent expects is never fatal. Undefined: leave the engine's default parent.
+   */
+  private async adoptCgroupDriver(docker: Docker): Promise<{ setup: CgroupSetup; root: string } | undefined> {
+    let setup: CgroupSetup;
+    try {
+      const info = await docker.info() as { CgroupDriver?: string; CgroupVersion?: string };
+      setup = cgroupSetupFromInfo(info);
+      this.log.info('adopted the container engine\'s cgroup driver', { cgroupDriver: setup.driver, cgroupVersion: setup.version, reported: info.CgroupDriver ?? '', cgroupRoot: this.cfg.cgroupRoot });
+    } catch (e) {
+      this.log.warn('cannot read the engine\'s cgroup driver; pods keep the engine\'s default cgroup parent', { error: (e as Error).message });
+      return undefined;
+    }
+    return this.cfg.cgroupRoot === 'engine' ? undefined : { setup, root: this.cfg.cgroupRoot };
   }
 
   // ---- registration and lease ----
@@ -166,6 +202,7 @@ export class Agent {
   /** One stream until it ends; true when it got as far as the full state. */
   private streamOnce(): Promise<boolean> {
     this.network?.feed.beginFullState();
+    this.serviceFeed.beginFullState();
     this.assigned = new Map();
     this.synced = false;
     let queue: Promise<void> = Promise.resolve();
@@ -181,7 +218,8 @@ export class Agent {
   }
 
   private async apply(a: Assignment): Promise<void> {
-    if (this.network?.feed.handle(a)) return;
+    const serviceObject = this.serviceFeed.handle(a);
+    if (this.network?.feed.handle(a) || serviceObject) return;
     const workers = this.workers!;
     if (a.type === 'SYNC') {
       await this.converge();
@@ -206,6 +244,12 @@ export class Agent {
     } else if (a.secret_json) {
       const s = JSON.parse(a.secret_json.toString('utf8')) as Secret;
       if (deleted) this.objects.deleteSecret(s); else this.objects.putSecret(s);
+    } else if (a.persistentvolumeclaim_json) {
+      const c = JSON.parse(a.persistentvolumeclaim_json.toString('utf8')) as PersistentVolumeClaim;
+      if (deleted) this.objects.deleteClaim(c); else this.objects.putClaim(c);
+    } else if (a.persistentvolume_json) {
+      const v = JSON.parse(a.persistentvolume_json.toString('utf8')) as PersistentVolume;
+      if (deleted) this.objects.deleteVolume(v); else this.objects.putVolume(v);
     }
   }
 

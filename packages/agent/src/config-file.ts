@@ -41,7 +41,19 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   clusterDomain: ['--cluster-domain', name],
   dnsListen: ['--dns-listen', hostPort],
   clusterDNS: ['--cluster-dns', ip],
+  restartBackoffInitial: ['--restart-backoff-initial', duration],
+  restartBackoffMax: ['--restart-backoff-max', duration],
+  imagePullBackoffInitial: ['--image-pull-backoff-initial', duration],
+  imagePullBackoffMax: ['--image-pull-backoff-max', duration],
+  podResyncInterval: ['--pod-resync-interval', duration],
+  cgroupRoot: ['--cgroup-root', cgroupRoot],
 };
+
+function cgroupRoot(v: unknown): string | { error: string } {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (s === 'engine' || /^(\/[A-Za-z0-9_.:-]*)+$/.test(s) || /^[A-Za-z0-9_-]+\.slice$/.test(s)) return s;
+  return { error: `must be an absolute cgroup path like /, a systemd slice like lab.slice, or engine, got ${got(v)}` };
+}
 
 function oneOf(values: string[]): Check {
   return (v) => {

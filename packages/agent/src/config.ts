@@ -6,7 +6,7 @@ import { ConfigError, parseFlagArgs } from '@skiff/api';
 export interface AgentConfig {
   /** State: `<home>/agent/` (credentials), `<home>/pods/<uid>/` (pod files). */
   home: string;
-  /** host:port of the master's agent gateway. */
+  /** host:port of the master's agent gateway, or a comma-separated list (every master; the agent fails over between them). */
   join?: string;
   token?: string;
   caHash?: string;
@@ -23,7 +23,7 @@ export interface AgentConfig {
   nodeStatusIntervalMs: number;
   /** Registries image pulls may use; empty allows any (SKIFF_ALLOWED_REGISTRIES sets the default). */
   allowedRegistries: string[];
-  /** `iptables` programs services into this node's iptables; `none` (default) leaves them alone. */
+  /** `iptables` (default, as kube-proxy runs by default) programs services into this node's iptables; `none` leaves them alone. */
   proxyMode: 'iptables' | 'none';
   serviceCIDR: string;
   clusterCIDR: string;
@@ -32,6 +32,19 @@ export interface AgentConfig {
   /** host:port the node's DNS server listens on (with proxy mode iptables); unset: no DNS server. */
   dnsListen?: string;
   clusterDNS: string;
+  /** Container restart back-off: first delay and cap (kubelet: 10s, 5m). */
+  restartBackoffInitialMs: number;
+  restartBackoffMaxMs: number;
+  /** Image pull back-off: first delay and cap (kubelet: 10s, 5m). */
+  imagePullBackoffInitialMs: number;
+  imagePullBackoffMaxMs: number;
+  /** How often each pod is re-synced without a trigger. */
+  podResyncIntervalMs: number;
+  /**
+   * The kubelet's --cgroup-root: pods' cgroups go in `<root>/skiff/<qos>/pod<uid>` (cgroupfs) or
+   * `skiff-<qos>-pod<uid>.slice` (systemd); default `/`. `engine`: no pod cgroups, the engine's default parent.
+   */
+  cgroupRoot: string;
 }
 
 export { ConfigError };
@@ -43,6 +56,9 @@ const FLAGS: Record<string, keyof AgentConfig> = {
   '--allowed-registries': 'allowedRegistries', '--proxy-mode': 'proxyMode', '--service-cidr': 'serviceCIDR',
   '--cluster-cidr': 'clusterCIDR', '--pod-cidr': 'podCIDR', '--cluster-domain': 'clusterDomain', '--dns-listen': 'dnsListen',
   '--cluster-dns': 'clusterDNS',
+  '--restart-backoff-initial': 'restartBackoffInitialMs', '--restart-backoff-max': 'restartBackoffMaxMs',
+  '--image-pull-backoff-initial': 'imagePullBackoffInitialMs', '--image-pull-backoff-max': 'imagePullBackoffMaxMs',
+  '--pod-resync-interval': 'podResyncIntervalMs', '--cgroup-root': 'cgroupRoot',
 };
 
 export function usage(): string {
@@ -60,7 +76,7 @@ function duration(flag: string, v: string | undefined, def: number): number {
 /** Parses `--flag value` and `--flag=value`; unknown flags and bad values are ConfigErrors naming the flag. */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const raw: Partial<Record<keyof AgentConfig, string>> = parseFlagArgs(argv, FLAGS);
-  if (raw.join !== undefined && !/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(raw.join)) throw new ConfigError(`--join: want host:port, got "${raw.join}"`);
+  if (raw.join !== undefined && !String(raw.join).split(',').every((j) => /^(\[[^\]]+\]|[^:\s,]+):\d+$/.test(j.trim()))) throw new ConfigError(`--join: want host:port or a comma-separated list of them (every master), got "${raw.join}"`);
   if (raw.caHash !== undefined && !/^sha256:[0-9a-f]{64}$/.test(raw.caHash)) throw new ConfigError(`--ca-hash: want sha256:<64 hex digits>, got "${raw.caHash}"`);
   const nodeName = (raw.nodeName ?? hostname()).toLowerCase();
   const cfg: AgentConfig = {
@@ -76,8 +92,24 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     clusterCIDR: String(raw.clusterCIDR ?? '10.244.0.0/16'),
     clusterDomain: String(raw.clusterDomain ?? 'cluster.local'),
     clusterDNS: String(raw.clusterDNS ?? '10.96.0.10'),
+    restartBackoffInitialMs: duration('--restart-backoff-initial', raw.restartBackoffInitialMs, 10_000),
+    restartBackoffMaxMs: duration('--restart-backoff-max', raw.restartBackoffMaxMs, 300_000),
+    imagePullBackoffInitialMs: duration('--image-pull-backoff-initial', raw.imagePullBackoffInitialMs, 10_000),
+    imagePullBackoffMaxMs: duration('--image-pull-backoff-max', raw.imagePullBackoffMaxMs, 300_000),
+    podResyncIntervalMs: duration('--pod-resync-interval', raw.podResyncIntervalMs, 10_000),
+    cgroupRoot: String(raw.cgroupRoot ?? '/'),
   };
-  const mode = String(raw.proxyMode ?? 'none');
+  if (cfg.cgroupRoot !== 'engine' && !/^(\/[A-Za-z0-9_.:-]*)+$|^[A-Za-z0-9_-]+\.slice$/.test(cfg.cgroupRoot)) {
+    throw new ConfigError(`--cgroup-root: want an absolute cgroup path like / or /lab/node1, a systemd slice like lab.slice, or engine; got "${cfg.cgroupRoot}"`);
+  }
+  for (const [flag, a, b] of [
+    ['--restart-backoff', 'restartBackoffInitialMs', 'restartBackoffMaxMs'], ['--image-pull-backoff', 'imagePullBackoffInitialMs', 'imagePullBackoffMaxMs'],
+  ] as const) {
+    if (cfg[a] <= 0) throw new ConfigError(`${flag}-initial: must be more than 0`);
+    if (cfg[b] < cfg[a]) throw new ConfigError(`${flag}-max: must be at least ${flag}-initial (${cfg[a]} ms), got ${cfg[b]} ms`);
+  }
+  if (cfg.podResyncIntervalMs < 100) throw new ConfigError(`--pod-resync-interval: must be at least 100ms`);
+  const mode = String(raw.proxyMode ?? 'iptables');
   if (mode !== 'iptables' && mode !== 'none') throw new ConfigError(`--proxy-mode: want iptables or none, got "${mode}"`);
   cfg.proxyMode = mode;
   for (const [flag, key] of [['--service-cidr', 'serviceCIDR'], ['--cluster-cidr', 'clusterCIDR']] as const) {

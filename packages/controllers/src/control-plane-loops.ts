@@ -19,9 +19,14 @@ import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-control
 import { JobController } from './job/job-controller';
 import { DisruptionController } from './disruption/disruption-controller';
 import { DaemonSetController } from './daemonset/daemonset-controller';
+import { StatefulSetController } from './statefulset/stateful-set-controller';
+import { VolumeBindingController, byClaim } from './volume-binding/volume-binding-controller';
+import { CronJobController } from './cronjob/cronjob-controller';
+import { HorizontalPodAutoscalerController } from './hpa/hpa-controller';
+import { StaticPodMetrics, type PodMetricsSource } from './hpa/pod-metrics-source';
 
 /** The loops startControlPlaneLoops can run (all by default). */
-export const CONTROL_PLANE_LOOPS = ['replicaset', 'deployment', 'scheduler', 'endpoints', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'job', 'disruption', 'daemonset'] as const;
+export const CONTROL_PLANE_LOOPS = ['replicaset', 'deployment', 'scheduler', 'endpoints', 'serviceaccount', 'garbagecollector', 'nodelifecycle', 'job', 'disruption', 'daemonset', 'statefulset', 'volumebinding', 'cronjob', 'horizontalpodautoscaling'] as const;
 export type ControlPlaneLoopName = (typeof CONTROL_PLANE_LOOPS)[number];
 
 export interface ControlPlaneLoopsOptions {
@@ -39,6 +44,12 @@ export interface ControlPlaneLoopsOptions {
   nodeMonitorGracePeriodMs?: number;
   /** Node lifecycle: how long pods without a toleration stay on a not-ready / unreachable node (default 300 s). */
   podEvictionTimeoutMs?: number;
+  /** Volume binding: the node directory provisioned local volumes live under (default /var/lib/skiff/volumes). */
+  localVolumeDir?: string;
+  /** HPA: pod metrics (skiff-master passes what metrics.k8s.io serves; default: none, so HPAs report ScalingActive=False). */
+  podMetrics?: PodMetricsSource;
+  /** HPA: --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
 }
 
 interface Running {
@@ -70,8 +81,10 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
     const n = opts.workers ?? 2;
     const loops: [WorkQueue, Reconciler, Logger, number][] = [];
 
-    const pods = factory.forKind('v1', 'Pod', { owner: byOwnerUid, node: byNodeName });
+    const pods = factory.forKind('v1', 'Pod', { owner: byOwnerUid, node: byNodeName, claim: byClaim });
     const nodes = factory.forKind('v1', 'Node');
+    const claims = factory.forKind('v1', 'PersistentVolumeClaim', { owner: byOwnerUid });
+    const volumes = factory.forKind('v1', 'PersistentVolume');
 
     if (on.has('replicaset') || on.has('deployment')) {
       const replicaSets = factory.forKind('apps/v1', 'ReplicaSet', { owner: byOwnerUid });
@@ -89,8 +102,8 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
     }
     let scheduler: SchedulerLoop | undefined;
     if (on.has('scheduler')) {
-      scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }) });
-      scheduler.register(pods, nodes);
+      scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }), claims: claims.cache, volumes: volumes.cache });
+      scheduler.register(pods, nodes, claims, volumes);
       loops.push([scheduler.queue, scheduler, log.child({ component: 'scheduler' }), 1]);
     }
 
@@ -146,6 +159,45 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
       const dsc = new DaemonSetController({ daemonSets: daemonSets.cache, pods: pods.cache, nodes: nodes.cache, client, recorder: rec('daemonset-controller'), log: log.child({ controller: 'daemonset' }) });
       dsc.register(daemonSets, pods, nodes);
       loops.push([dsc.queue, dsc, log.child({ controller: 'daemonset' }), n]);
+    }
+
+    if (on.has('statefulset')) {
+      const statefulSets = factory.forKind('apps/v1', 'StatefulSet');
+      const revisions = factory.forKind('apps/v1', 'ControllerRevision', { owner: byOwnerUid });
+      const ssc = new StatefulSetController({
+        statefulSets: statefulSets.cache, pods: pods.cache, revisions: revisions.cache, claims: claims.cache,
+        client, recorder: rec('statefulset-controller'), log: log.child({ controller: 'statefulset' }),
+      });
+      ssc.register(statefulSets, pods, revisions, claims);
+      loops.push([ssc.queue, ssc, log.child({ controller: 'statefulset' }), n]);
+    }
+
+    if (on.has('cronjob')) {
+      const cronJobs = factory.forKind('batch/v1', 'CronJob');
+      const jobs = factory.forKind('batch/v1', 'Job', { owner: byOwnerUid });
+      const cjc = new CronJobController({ cronJobs: cronJobs.cache, jobs: jobs.cache, client, recorder: rec('cronjob-controller'), log: log.child({ controller: 'cronjob' }) });
+      cjc.register(cronJobs, jobs);
+      loops.push([cjc.queue, cjc, log.child({ controller: 'cronjob' }), n]);
+    }
+
+    if (on.has('horizontalpodautoscaling')) {
+      const hpas = factory.forKind('autoscaling/v2', 'HorizontalPodAutoscaler');
+      const hc = new HorizontalPodAutoscalerController({
+        hpas: hpas.cache, pods: pods.cache, client, recorder: rec('horizontal-pod-autoscaler'), log: log.child({ controller: 'horizontalpodautoscaling' }),
+        metrics: opts.podMetrics ?? new StaticPodMetrics(), syncPeriodMs: opts.hpaSyncPeriodMs,
+        getTarget: (info, ns, name) => registry.tryGet(info, ns, name),
+      });
+      hc.register(hpas);
+      loops.push([hc.queue, hc, log.child({ controller: 'horizontalpodautoscaling' }), n]);
+    }
+
+    if (on.has('volumebinding')) {
+      const vbc = new VolumeBindingController({
+        claims: claims.cache, volumes: volumes.cache, pods: pods.cache, nodes: nodes.cache, client,
+        recorder: rec('persistentvolume-controller'), log: log.child({ controller: 'volumebinding' }), localVolumeDir: opts.localVolumeDir,
+      });
+      vbc.register(claims, volumes, pods);
+      loops.push([vbc.queue, vbc, log.child({ controller: 'volumebinding' }), 1]);
     }
 
     if (on.has('garbagecollector')) {

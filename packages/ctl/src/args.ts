@@ -91,6 +91,18 @@ export const FLAGS: Record<string, FlagSpec> = {
   'label-columns': { type: 'array', short: 'L' },
   subresource: { type: 'string' },
   local: { type: 'bool' },
+  // logs, exec, attach, cp, port-forward, top, drain, wait (per-command shorthands in COMMAND_SHORT)
+  follow: { type: 'bool' }, previous: { type: 'bool' }, tail: { type: 'string' }, since: { type: 'string' }, 'since-time': { type: 'string' },
+  timestamps: { type: 'bool' }, 'all-containers': { type: 'bool' }, prefix: { type: 'bool' }, 'limit-bytes': { type: 'string' },
+  'max-log-requests': { type: 'string' }, 'pod-running-timeout': { type: 'string' }, 'ignore-errors': { type: 'bool' },
+  container: { type: 'string' }, stdin: { type: 'bool', short: 'i' }, tty: { type: 'bool', short: 't' }, quiet: { type: 'bool', short: 'q' },
+  address: { type: 'array' }, 'no-preserve': { type: 'bool' }, retries: { type: 'string' },
+  'ignore-daemonsets': { type: 'bool' }, 'delete-emptydir-data': { type: 'bool' }, 'disable-eviction': { type: 'bool' },
+  'pod-selector': { type: 'string' }, 'skip-wait-for-delete-timeout': { type: 'string' }, 'use-protocol-buffers': { type: 'bool' },
+  'sum': { type: 'bool' },
+  // set, expose, autoscale, edit, diff, auth (skiffctl editing/workload commands)
+  labels: { type: 'string' }, 'port-name': { type: 'string' },
+  resolve: { type: 'bool' }, keys: { type: 'array' }, min: { type: 'string' }, max: { type: 'string' }, 'cpu-percent': { type: 'string' }, 'external-ip': { type: 'string' }, 'load-balancer-ip': { type: 'string' }, 'session-affinity': { type: 'string' }, 'windows-line-endings': { type: 'bool' }, 'output-patch': { type: 'bool' }, 'show-managed-fields': { type: 'bool' }, 'server-side-apply': { type: 'bool' }, 'concurrency': { type: 'string' }, 'prune': { type: 'bool' },
 
 };
 
@@ -100,6 +112,11 @@ export interface ParsedArgs {
 }
 
 const SHORT = new Map(Object.entries(FLAGS).filter(([, s]) => s.short).map(([n, s]) => [s.short as string, n]));
+/** Shorthands that mean something else after some commands (`logs -f` follows, `exec -c` names the container). */
+const COMMAND_SHORT: Record<string, Record<string, string>> = {
+  logs: { f: 'follow', p: 'previous', c: 'container' }, exec: { c: 'container' }, attach: { c: 'container' }, cp: { c: 'container' },
+  expose: { l: 'labels' },
+};
 
 function parseBool(name: string, v: string): boolean {
   if (['true', '1', 't', 'T', 'TRUE', 'True'].includes(v)) return true;
@@ -135,7 +152,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       let j = 1;
       while (j < a.length) {
         const c = a.charAt(j);
-        const name = SHORT.get(c);
+        const name = COMMAND_SHORT[positional[0] ?? '']?.[c] ?? SHORT.get(c);
         if (!name) throw new CliError(`error: unknown shorthand flag: '${c}' in ${a}`);
         const spec = FLAGS[name] as FlagSpec;
         if (spec.type === 'bool') {

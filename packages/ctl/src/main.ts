@@ -30,6 +30,21 @@ const COMMANDS: Record<string, () => Cmd> = {
   rollout: () => (require('./commands/misc') as typeof import('./commands/misc')).rollout,
   'cluster-info': () => (require('./commands/misc') as typeof import('./commands/misc')).clusterInfo,
   completion: () => (require('./commands/completion') as typeof import('./commands/completion')).completion,
+  logs: () => (require('./commands/logs') as typeof import('./commands/logs')).logs,
+  exec: () => (require('./commands/exec') as typeof import('./commands/exec')).exec,
+  attach: () => (require('./commands/attach') as typeof import('./commands/attach')).attach,
+  top: () => (require('./commands/top') as typeof import('./commands/top')).top,
+  wait: () => (require('./commands/wait') as typeof import('./commands/wait')).wait,
+  drain: () => (require('./commands/drain') as typeof import('./commands/drain')).drain,
+  cp: () => (require('./commands/cp') as typeof import('./commands/cp')).cp,
+  'port-forward': () => (require('./commands/port-forward') as typeof import('./commands/port-forward')).portForward,
+  set: () => (require('./commands/set') as typeof import('./commands/set')).set,
+  expose: () => (require('./commands/expose') as typeof import('./commands/expose')).expose,
+  autoscale: () => (require('./commands/autoscale') as typeof import('./commands/autoscale')).autoscale,
+  auth: () => (require('./commands/auth') as typeof import('./commands/auth')).auth,
+  edit: () => (require('./commands/edit') as typeof import('./commands/edit')).edit,
+  diff: () => (require('./commands/diff') as typeof import('./commands/diff')).diff,
+  explain: () => (require('./commands/explain') as typeof import('./commands/explain')).explain,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -46,6 +61,21 @@ Commands:
   config         view, get-contexts, current-context, use-context
   version        Print the client and server version information
   completion     Output shell completion code for bash
+  logs           Print the logs for a container in a pod
+  exec           Execute a command in a container
+  attach         Attach to a running container
+  top            Display resource (CPU/memory) usage of pods or nodes
+  wait           Wait for a specific condition on one or many resources
+  drain          Drain node in preparation for maintenance
+  cp             Copy files and directories to and from containers
+  port-forward   Forward one or more local ports to a pod
+  set            Set image, env or resources of a workload's pod template
+  expose         Expose a pod, deployment, replica set or service as a new Service
+  autoscale      Create a HorizontalPodAutoscaler for a deployment, replica set or stateful set
+  auth           can-i (access checks), whoami
+  edit           Edit a resource in $KUBE_EDITOR / $EDITOR and patch it
+  diff           Diff the live objects against what apply -f would make of them
+  explain        Documentation of a resource type and its fields (OpenAPI v3)
 `;
 
 function errorText(e: unknown): string {

@@ -1,7 +1,7 @@
 /** The lab CLI's flags as one typed command. */
 
 export type LabCommand =
-  | { kind: 'up'; workers: number; masters: number; mergeKubeconfig: boolean; json: boolean }
+  | { kind: 'up'; workers: number; masters: number; mergeKubeconfig: boolean; json: boolean; masterFlags?: string[] }
   | { kind: 'down'; keepData: boolean }
   | { kind: 'status'; json: boolean }
   | { kind: 'node'; op: 'stop' | 'start' | 'kill'; name: string }
@@ -15,7 +15,10 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: skiff-lab [--home DIR] <command>
   up [--nodes N] [--masters 1|2] [--no-merge-kubeconfig] [--json]
-                      start (or complete) the lab: 3 etcd members, the master(s), N worker nodes
+     [--node-monitor-grace-period 40s] [--pod-eviction-timeout 20s] [--node-cert-validity 2m]
+                      (skiff-master flags; grace/eviction shorten node loss, cert validity tests rotation)
+                      start (or complete) the lab: 3 etcd members, the master(s), N worker nodes;
+                      a running lab with a larger --nodes gets the extra nodes (worker-<N>)
   down [--keep-data]  stop everything the lab started; remove its namespaces, interfaces, rules (and data)
   status [--json]     members, processes, nodes, memory
   node stop|start|kill <name>
@@ -29,7 +32,7 @@ export function parseLabArgs(argv: string[]): LabCli {
   let home: string | undefined;
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['--home', '--nodes', '--masters']);
+  const valued = new Set(['--home', '--nodes', '--masters', '--node-monitor-grace-period', '--pod-eviction-timeout', '--node-cert-validity']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') return { command: { kind: 'help' } };
@@ -61,13 +64,20 @@ export function parseLabArgs(argv: string[]): LabCli {
     case 'help':
       return { command: { kind: 'help' } };
     case 'up': {
-      allow('--nodes', '--masters', '--no-merge-kubeconfig', '--json');
+      allow('--nodes', '--masters', '--no-merge-kubeconfig', '--json', '--node-monitor-grace-period', '--pod-eviction-timeout', '--node-cert-validity');
+      const masterFlags: string[] = [];
+      for (const f of ['--node-monitor-grace-period', '--pod-eviction-timeout', '--node-cert-validity']) {
+        const v = flags.get(f);
+        if (typeof v !== 'string') continue;
+        if (!/^\d+(ms|s|m|h)$/.test(v)) throw new UsageError(`${f}: want a duration like 40s, got "${v}"`);
+        masterFlags.push(f, v);
+      }
       if (rest.length) throw new UsageError(`up: unexpected argument ${rest[0]}`);
       const workers = Number(flags.get('--nodes') ?? 3);
       const masters = Number(flags.get('--masters') ?? 1);
       if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--nodes: want a positive number, got "${String(flags.get('--nodes'))}"`);
       if (masters !== 1 && masters !== 2) throw new UsageError(`--masters: want 1 or 2, got "${String(flags.get('--masters'))}"`);
-      return withHome({ kind: 'up', workers, masters, mergeKubeconfig: !flags.has('--no-merge-kubeconfig'), json: flags.has('--json') });
+      return withHome({ kind: 'up', workers, masters, mergeKubeconfig: !flags.has('--no-merge-kubeconfig'), json: flags.has('--json'), ...(masterFlags.length ? { masterFlags } : {}) });
     }
     case 'down':
       allow('--keep-data');

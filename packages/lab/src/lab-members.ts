@@ -22,6 +22,8 @@ export interface LabContext {
   /** Repository root: packages/master/dist, packages/agent/dist, test/images. */
   repo: string;
   log: Logger;
+  /** Extra skiff-master flags (`up --node-monitor-grace-period/--pod-eviction-timeout`). */
+  masterFlags?: string[];
 }
 
 export type EnsureResult = 'running' | 'started';
@@ -79,9 +81,15 @@ export async function ensureMaster(ctx: LabContext, m: LabMember): Promise<Ensur
       '--bind-address', '0.0.0.0', '--advertise-address', m.address,
       '--secure-port', String(API_PORT), '--agent-gateway-port', String(GATEWAY_PORT),
       '--log-file', ctx.paths.logFile(m),
+      ...(ctx.masterFlags ?? []),
     ],
   });
   return 'started';
+}
+
+/** Every master's agent gateway: agents know them all and fail over between them (they share the CA). */
+export function gatewayList(ctx: LabContext): string {
+  return ctx.topology.masters.map((m) => `${m.address}:${GATEWAY_PORT}`).join(',');
 }
 
 /** `skiff token create --print-join-command`, run on the first master's home, as an operator would. */
@@ -200,6 +208,9 @@ export async function loadImages(ctx: LabContext, m: LabMember, wantIds: readonl
 
 // --- workers: agent ----------------------------------------------------------------
 
+/** The cluster DNS service address every lab pod's resolv.conf names (the master's service range default). */
+export const LAB_CLUSTER_DNS = '10.96.0.10';
+
 export function agentJoined(ctx: LabContext, m: LabMember): boolean {
   return existsSync(join(ctx.paths.agentHome(m), 'agent', 'node.crt'));
 }
@@ -209,11 +220,10 @@ export async function ensureAgent(ctx: LabContext, m: LabMember, join_: () => Pr
   if (alivePid(pidFile) !== undefined) return 'running';
   const home = ctx.paths.agentHome(m);
   mkdirSync(home, { recursive: true });
-  const master = ctx.topology.masters[0]!;
-  let joinArgs = ['--join', `${master.address}:${GATEWAY_PORT}`];
+  let joinArgs = ['--join', gatewayList(ctx)];
   if (!agentJoined(ctx, m)) {
     const j = await join_();
-    joinArgs = ['--join', j.join, '--token', j.token, '--ca-hash', j.caHash];
+    joinArgs = ['--join', gatewayList(ctx), '--token', j.token, '--ca-hash', j.caHash];
   }
   await startDaemon({
     label: `${m.name} agent`, pidFile, logFile: ctx.paths.logFile(m, 'agent-out'), netns: m.netns, hostname: m.name,
@@ -224,6 +234,11 @@ export async function ensureAgent(ctx: LabContext, m: LabMember, join_: () => Pr
       '--docker-host', `unix://${ctx.paths.dockerSocket(m)}`,
       '--allowed-registries', '127.0.0.1:5000,localhost:5000',
       '--log-file', ctx.paths.logFile(m, 'agent'),
+      // Services and cluster DNS: the agent's DNS server listens on the node's pod bridge address and the
+      // proxy DNATs the cluster DNS address (in every pod's resolv.conf) to it, NodeLocal-DNSCache style.
+      '--proxy-mode', 'iptables', '--service-cidr', ctx.topology.network.serviceCIDR, '--cluster-cidr', ctx.topology.network.podCIDR,
+      ...(m.podCIDR ? ['--pod-cidr', m.podCIDR] : []),
+      ...(m.dockerBridgeIP ? ['--cluster-dns', LAB_CLUSTER_DNS, '--dns-listen', `${m.dockerBridgeIP.split('/')[0]!}:53`] : []),
       ...joinArgs,
     ],
   });

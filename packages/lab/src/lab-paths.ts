@@ -40,6 +40,8 @@ export interface LabState {
   workers: number;
   masters: number;
   createdAt: string;
+  /** Extra skiff-master flags from `up` (node lifecycle timings), reused by `node start master-<i>`. */
+  masterFlags?: string[];
 }
 
 export function readLabState(p: LabPaths): LabState | undefined {

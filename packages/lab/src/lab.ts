@@ -27,7 +27,7 @@ export class LabError extends Error {
   override readonly name = 'LabError';
 }
 
-export interface UpOptions { workers: number; masters: number; mergeKubeconfig: boolean }
+export interface UpOptions { workers: number; masters: number; mergeKubeconfig: boolean; masterFlags?: string[] }
 
 export interface UpResult { elapsedMs: number; kubeconfig: string; memory: { processes: number; rssKiB: number }; workers: string[] }
 
@@ -58,7 +58,13 @@ export class Lab {
   constructor(readonly paths: LabPaths, readonly repo: string, readonly log: Logger, readonly progress: Progress) {}
 
   private context(topology: LabTopology): LabContext {
-    return { paths: this.paths, topology, cgroups: this.cgroups, repo: this.repo, log: this.log };
+    const masterFlags = readLabState(this.paths)?.masterFlags;
+    return { paths: this.paths, topology, cgroups: this.cgroups, repo: this.repo, log: this.log, ...(masterFlags ? { masterFlags } : {}) };
+  }
+
+  /** The first master whose daemon runs (master-1 may be the one stopped or killed). */
+  private liveMaster(topology: LabTopology): LabMember {
+    return topology.masters.find((m) => alivePid(this.paths.pidFile(m)) !== undefined) ?? topology.masters[0]!;
   }
 
   private topologyFromState(): LabTopology | undefined {
@@ -139,8 +145,9 @@ export class Lab {
       }
     }
     const topology = labTopology({ workers, masters });
+    const masterFlags = opts.masterFlags ?? (running ? prev?.masterFlags : undefined);
+    writeLabState(this.paths, { version: 1, workers, masters, createdAt: prev && running ? prev.createdAt : new Date().toISOString(), ...(masterFlags ? { masterFlags } : {}) });
     const ctx = this.context(topology);
-    writeLabState(this.paths, { version: 1, workers, masters, createdAt: prev && running ? prev.createdAt : new Date().toISOString() });
 
     // Network: the safety chain before any namespace can send a packet.
     await applyHostFirewall(topology.network);
@@ -223,7 +230,7 @@ export class Lab {
 
   /** All workers' Nodes Ready; with `since`, only a Ready heartbeat from after that moment counts (a killed node's old status does not). */
   private async waitNodesReady(ctx: LabContext, workers: LabMember[], timeoutMs = 90_000, since?: Date): Promise<void> {
-    const master = ctx.topology.masters[0]!;
+    const master = this.liveMaster(ctx.topology);
     const creds = readAdminCredentials(this.paths.masterHome(master));
     let lastCount = -1;
     await waitFor(`nodes Ready: ${workers.map((w) => w.name).join(', ')}`, async () => {
@@ -310,7 +317,7 @@ export class Lab {
       });
     }
     let nodes: LabStatus['nodes'] = [];
-    const master = topology?.masters[0];
+    const master = topology ? this.liveMaster(topology) : undefined;
     if (master && alivePid(this.paths.pidFile(master)) !== undefined) {
       try {
         const list = await listNodes(apiServerURL(master), readAdminCredentials(this.paths.masterHome(master)));

@@ -40,7 +40,7 @@ async function execute(lab: Lab, cmd: LabCommand): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     case 'up': {
-      const r = await lab.up({ workers: cmd.workers, masters: cmd.masters, mergeKubeconfig: cmd.mergeKubeconfig });
+      const r = await lab.up({ workers: cmd.workers, masters: cmd.masters, mergeKubeconfig: cmd.mergeKubeconfig, ...(cmd.masterFlags ? { masterFlags: cmd.masterFlags } : {}) });
       if (cmd.json) {
         process.stdout.write(`${JSON.stringify(r)}\n`);
       } else {

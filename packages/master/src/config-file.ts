@@ -35,6 +35,7 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   certCheckInterval: ['--cert-check-interval', positiveMs],
   nodeMonitorGracePeriod: ['--node-monitor-grace-period', positiveMs],
   podEvictionTimeout: ['--pod-eviction-timeout', positiveMs],
+  horizontalPodAutoscalerSyncPeriod: ['--horizontal-pod-autoscaler-sync-period', positiveDuration],
 };
 
 /** The keys a master config file may hold, in the order they are documented. */
@@ -76,6 +77,13 @@ function urlList(v: unknown): string | { error: string } {
 function positiveMs(v: unknown): string | { error: string } {
   const s = scalar(v);
   if (s === undefined || !/^\d+$/.test(s) || Number(s) <= 0) return { error: `must be a positive number of milliseconds, got ${got(v)}` };
+  return s;
+}
+
+/** `15s`, `1m30s`, `500ms` or a positive number of milliseconds. */
+function positiveDuration(v: unknown): string | { error: string } {
+  const s = scalar(v);
+  if (s === undefined || !(/^\d+$/.test(s) ? Number(s) > 0 : /^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s) && /[1-9]/.test(s))) return { error: `must be a positive duration like 15s, got ${got(v)}` };
   return s;
 }
 

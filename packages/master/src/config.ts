@@ -24,6 +24,10 @@ export interface MasterConfig {
   nodeMonitorGracePeriodMs: number;
   /** Eviction delay for pods on an unreachable node that do not tolerate the taint. */
   podEvictionTimeoutMs: number;
+  /** Validity of the node certificates the agent gateway issues (agents renew them at 70% of it). */
+  nodeCertValidityMs: number;
+  /** How often each HorizontalPodAutoscaler is evaluated. */
+  hpaSyncPeriodMs: number;
 }
 
 export { ConfigError };
@@ -35,7 +39,22 @@ const FLAGS: Record<string, string> = {
   '--bookmark-interval': 'bookmarkIntervalMs', '--agent-gateway-port': 'agentGatewayPort',
   '--cert-check-interval': 'certCheckIntervalMs',
   '--node-monitor-grace-period': 'nodeMonitorGracePeriodMs', '--pod-eviction-timeout': 'podEvictionTimeoutMs',
+  '--node-cert-validity': 'nodeCertValidityMs',
+  '--horizontal-pod-autoscaler-sync-period': 'hpaSyncPeriodMs',
 };
+
+/** `15s`, `1m30s`, `500ms` (Kubernetes' duration flags) or a bare number of milliseconds. */
+function durationMs(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (Number.isNaN(ms) && /^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) {
+    ms = 0;
+    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * units[m[2]!]!;
+  }
+  if (!(ms > 0)) throw new ConfigError(`${flag}: must be a positive duration like 15s, got "${v}"`);
+  return ms;
+}
 
 export function usage(): string {
   return `usage: skiff-master [--config /etc/skiff/master.yaml] [flags]\n  --config=<file>  YAML: these flags in camelCase (securePort: 6443); flags given here override it\n${Object.keys(FLAGS).map((f) => `  ${f}=<value>`).join('\n')}\n`;
@@ -69,8 +88,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     nodePortRange: [npr[0]!, npr[1]!],
     bookmarkIntervalMs: Number.isFinite(bookmark) && bookmark > 0 ? bookmark : 60000,
     certCheckIntervalMs: Number(raw.certCheckIntervalMs ?? 3_600_000) > 0 ? Number(raw.certCheckIntervalMs ?? 3_600_000) : 3_600_000,
-    nodeMonitorGracePeriodMs: Number(raw.nodeMonitorGracePeriodMs ?? 40_000) > 0 ? Number(raw.nodeMonitorGracePeriodMs ?? 40_000) : 40_000,
-    podEvictionTimeoutMs: Number(raw.podEvictionTimeoutMs ?? 300_000) >= 0 ? Number(raw.podEvictionTimeoutMs ?? 300_000) : 300_000,
+    // Durations like 40s (as Kubernetes' flags) or bare milliseconds.
+    nodeMonitorGracePeriodMs: durationMs('--node-monitor-grace-period', raw.nodeMonitorGracePeriodMs, 40_000),
+    podEvictionTimeoutMs: raw.podEvictionTimeoutMs === '0' ? 0 : durationMs('--pod-eviction-timeout', raw.podEvictionTimeoutMs, 300_000),
+    nodeCertValidityMs: durationMs('--node-cert-validity', raw.nodeCertValidityMs, 365 * 86_400_000),
+    hpaSyncPeriodMs: durationMs('--horizontal-pod-autoscaler-sync-period', raw.hpaSyncPeriodMs, 15_000),
   };
   if (raw.logFile) cfg.logFile = raw.logFile;
   if (raw.tokenAuthFile) cfg.tokenAuthFile = raw.tokenAuthFile;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
 import { Etcd3 } from 'etcd3';
-import { findByKind, KObject, StatusError } from '@skiff/api';
+import { findByKind, KObject, StatusError, SYSTEM_PRIORITY_CLASSES } from '@skiff/api';
 import {
   EtcdStorage, Registry, NamespaceCache, ServiceAllocator, createApiApp, listenHttps, ensurePki, kubeconfigYaml,
   StaticTokenFile, firstServiceIP,
@@ -12,7 +12,7 @@ import { certificateSANs, MasterConfig } from './config';
 import { NamespaceController } from './controllers/namespace-controller';
 import { startAgentGateway } from './gateway';
 import { startControlPlaneLoops } from '@skiff/controllers';
-import { metricsApi } from './metrics';
+import { metricsApi, NodeStatsCache, statsPodMetricsSource } from './metrics';
 import { AgentTunnels, PodStreamsService } from './streams';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -56,12 +56,13 @@ export class Master {
     await this.bootstrapObjects(kubeIP);
     this.tunnels = new AgentTunnels(log);
     this.podStreams = new PodStreamsService(this.tunnels, log);
-    this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress], services: [this.tunnels.service()] });
+    this.gateway = await startAgentGateway({ registry, log, pki, port: cfg.agentGatewayPort, host: cfg.bindAddress, home: cfg.home, advertise: [cfg.advertiseAddress], services: [this.tunnels.service()], nodeCertValiditySeconds: cfg.nodeCertValidityMs / 1000 });
     this.nsController = new NamespaceController(registry, log.child({ component: 'namespace-controller' }));
     await this.nsController.start();
     this.loops = await startControlPlaneLoops({
       registry, log: log.child({ component: 'controller-manager' }),
       nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: cfg.podEvictionTimeoutMs,
+      podMetrics: statsPodMetricsSource(new NodeStatsCache(this.tunnels, log.child({ component: 'hpa-metrics' }))), hpaSyncPeriodMs: cfg.hpaSyncPeriodMs,
     });
 
     const app = createApiApp({
@@ -111,6 +112,10 @@ export class Master {
     const registry = this.registry!;
     const nsInfo = findByKind('v1', 'Namespace')!;
     for (const name of SYSTEM_NAMESPACES) await createIfMissing(() => registry.create(nsInfo, undefined, { metadata: { name } }));
+    const pcInfo = findByKind('scheduling.k8s.io/v1', 'PriorityClass')!;
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      await createIfMissing(() => registry.create(pcInfo, undefined, { metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority' }));
+    }
     const svcInfo = findByKind('v1', 'Service')!;
     await createIfMissing(() => registry.create(svcInfo, 'default', {
       metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },

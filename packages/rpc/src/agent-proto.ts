@@ -21,13 +21,15 @@ export interface RenewLeaseResponse { renew_time: string }
 export type WatchAssignmentsRequest = Record<string, never>;
 export interface Assignment {
   type: AssignmentType;
-  object?: 'pod_json' | 'configmap_json' | 'secret_json' | 'service_json' | 'endpoints_json' | 'endpointslice_json';
+  object?: 'pod_json' | 'configmap_json' | 'secret_json' | 'service_json' | 'endpoints_json' | 'endpointslice_json' | 'persistentvolumeclaim_json' | 'persistentvolume_json';
   pod_json?: Buffer;
   configmap_json?: Buffer;
   secret_json?: Buffer;
   service_json?: Buffer;
   endpoints_json?: Buffer;
   endpointslice_json?: Buffer;
+  persistentvolumeclaim_json?: Buffer;
+  persistentvolume_json?: Buffer;
 }
 export interface PodStatusReport { namespace: string; name: string; uid: string; status_json: Buffer }
 export interface PodStatusResponse { pod_gone: boolean; deleted: boolean }

@@ -3,6 +3,7 @@ import type { NodeInfo, Snapshot } from './snapshot';
 import { hostPortsOf } from './snapshot';
 import { CycleState, podTermMatches } from './cycle-state';
 import { firstUntoleratedTaint, podMatchesNodeSelectorAndAffinity, toleratesTaint } from './node-affinity';
+import { volumeBinding } from './volume-binding';
 
 /** A filter returns why the pod cannot go on this node; an empty list means it fits. */
 export interface Filter {
@@ -106,4 +107,4 @@ export const interPodAffinity: Filter = {
 };
 
 /** In Kubernetes' order: the first failing filter gives a node's reasons. */
-export const DEFAULT_FILTERS: readonly Filter[] = [nodeReady, nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, interPodAffinity];
+export const DEFAULT_FILTERS: readonly Filter[] = [nodeReady, nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, interPodAffinity];

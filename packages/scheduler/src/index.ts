@@ -5,3 +5,6 @@ export * from './filters';
 export * from './scores';
 export * from './schedule';
 export * from './cycle-state';
+export * from './volume-binding';
+export * from './preemption';
+export * from './snapshot-cache';

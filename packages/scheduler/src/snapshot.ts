@@ -1,5 +1,6 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { podRequests, ResourceList, parseResourceList } from './resources';
+import type { VolumeLookup } from './volume-binding';
 
 export interface HostPort {
   hostIP: string;
@@ -28,6 +29,8 @@ export interface NodeInfo {
 /** A read-only view of the cluster for one scheduling decision. */
 export interface Snapshot {
   nodes: NodeInfo[];
+  /** Claims and volumes for the VolumeBinding filter (absent: that filter passes). */
+  volumes?: VolumeLookup;
 }
 
 export function hostPortsOf(pod: Pod): HostPort[] {

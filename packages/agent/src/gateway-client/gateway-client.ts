@@ -67,41 +67,118 @@ export interface AssignmentWatch {
   close(): void;
 }
 
+/** Splits `host:port[,host:port...]` (the masters' gateways) into addresses. */
+export function gatewayAddresses(list: string | readonly string[]): string[] {
+  const all = (typeof list === 'string' ? list.split(',') : [...list]).map((a) => a.trim()).filter(Boolean);
+  return [...new Set(all)];
+}
+
+/** Errors that mean "this master is not answering": the next call goes to another one. */
+function masterUnreachable(code: grpc.status): boolean {
+  return code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED;
+}
+
 /**
  * The client adapter: the AgentGateway calls a joined node makes, over mTLS
  * with its node certificate, with Kubernetes objects as typed values.
+ *
+ * It knows every master's gateway (they share the cluster CA, so the node
+ * certificate is valid for all of them) and talks to one at a time; when a
+ * call or the assignment stream fails because that master is unreachable,
+ * the following calls go to the next master in the list (round robin). The
+ * back-off between attempts is the caller's (the agent's connect loop).
  */
 export class GatewayClient {
-  private readonly client: RawClient;
+  private client: RawClient;
+  private index = 0;
+  /** Bumped on every switch, so that several calls failing on the same master switch only once. */
+  private generation = 0;
+  private channelCreds: grpc.ChannelCredentials;
+  readonly addresses: string[];
+  private readonly listeners: ((address: string) => void)[] = [];
 
-  constructor(readonly address: string, creds: NodeCredentials) {
+  constructor(addresses: string | readonly string[], creds: NodeCredentials) {
+    this.addresses = gatewayAddresses(addresses);
+    if (!this.addresses.length) throw new Error('GatewayClient: no gateway address');
+    this.channelCreds = grpc.credentials.createSsl(Buffer.from(creds.ca), Buffer.from(creds.key), Buffer.from(creds.cert));
+    this.client = this.connect();
+  }
+
+  /** The gateway currently used. */
+  get address(): string {
+    return this.addresses[this.index]!;
+  }
+
+  /** Called with the new address after every switch to another master. */
+  onSwitch(fn: (address: string) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private connect(): RawClient {
     const Client = agentGatewayClientClass();
-    const channelCreds = grpc.credentials.createSsl(Buffer.from(creds.ca), Buffer.from(creds.key), Buffer.from(creds.cert));
-    this.client = new Client(address, channelCreds, CHANNEL_OPTIONS) as RawClient;
+    return new Client(this.address, this.channelCreds, CHANNEL_OPTIONS) as RawClient;
+  }
+
+  /**
+   * Uses a renewed node certificate from now on: a new channel to the same
+   * master. Calls and the stream already open on the old one carry on.
+   */
+  setCredentials(creds: NodeCredentials): void {
+    this.channelCreds = grpc.credentials.createSsl(Buffer.from(creds.ca), Buffer.from(creds.key), Buffer.from(creds.cert));
+    const old = this.client;
+    this.client = this.connect();
+    old.close();
+  }
+
+  /** Join without a token over mTLS: the master signs a new certificate for this node's new key. */
+  renewCertificate(nodeName: string, publicKeyPem: string): Promise<JoinResponse> {
+    return this.call<JoinResponse>('Join', { token: '', node_name: nodeName, csr_public_key_pem: publicKeyPem });
+  }
+
+  /** Moves to the next master, unless another failure already did since `generation`. */
+  failover(generation = this.generation): void {
+    if (generation !== this.generation || this.addresses.length < 2) return;
+    this.generation++;
+    const old = this.client;
+    this.index = (this.index + 1) % this.addresses.length;
+    this.client = this.connect();
+    old.close();
+    for (const fn of this.listeners) fn(this.address);
+  }
+
+  private async call<T>(method: string, req: unknown): Promise<T> {
+    const gen = this.generation;
+    try {
+      return await unary<T>(this.client, method, req);
+    } catch (e) {
+      if (e instanceof GatewayCallError && masterUnreachable(e.code)) this.failover(gen);
+      throw e;
+    }
   }
 
   async registerNode(node: Node): Promise<Node> {
-    const res = await unary<{ node_json: Buffer }>(this.client, 'RegisterNode', { node_json: Buffer.from(JSON.stringify(node)) });
+    const res = await this.call<{ node_json: Buffer }>('RegisterNode', { node_json: Buffer.from(JSON.stringify(node)) });
     return JSON.parse(res.node_json.toString('utf8')) as Node;
   }
 
   async renewLease(durationSeconds: number): Promise<string> {
-    return (await unary<{ renew_time: string }>(this.client, 'RenewLease', { lease_duration_seconds: durationSeconds })).renew_time;
+    return (await this.call<{ renew_time: string }>('RenewLease', { lease_duration_seconds: durationSeconds })).renew_time;
   }
 
   reportPodStatus(pod: Pod, status: PodStatus): Promise<PodStatusResponse> {
-    return unary<PodStatusResponse>(this.client, 'ReportPodStatus', {
+    return this.call<PodStatusResponse>('ReportPodStatus', {
       namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '',
       status_json: Buffer.from(JSON.stringify(status)),
     });
   }
 
   async recordEvent(event: Event): Promise<void> {
-    await unary<unknown>(this.client, 'RecordEvent', { event_json: Buffer.from(JSON.stringify(event)) });
+    await this.call<unknown>('RecordEvent', { event_json: Buffer.from(JSON.stringify(event)) });
   }
 
   /** Opens the assignment stream; `onEnd` is called once, with the error if it failed. */
   watchAssignments(onAssignment: (a: Assignment) => void, onEnd: (err?: Error) => void): AssignmentWatch {
+    const gen = this.generation;
     const stream = (this.client as unknown as { WatchAssignments(req: unknown): grpc.ClientReadableStream<Assignment> }).WatchAssignments({});
     let ended = false;
     const end = (err?: Error): void => {
@@ -110,8 +187,15 @@ export class GatewayClient {
       onEnd(err);
     };
     stream.on('data', (a: Assignment) => { if (!ended) onAssignment(a); });
-    stream.on('error', (e: grpc.ServiceError) => end(new GatewayCallError('WatchAssignments', e.code, e.details)));
-    stream.on('end', () => end(new Error('WatchAssignments: the gateway ended the stream')));
+    stream.on('error', (e: grpc.ServiceError) => {
+      if (!ended && masterUnreachable(e.code)) this.failover(gen);
+      end(new GatewayCallError('WatchAssignments', e.code, e.details));
+    });
+    // A master shutting down ends the stream cleanly: try the next one too.
+    stream.on('end', () => {
+      if (!ended) this.failover(gen);
+      end(new Error('WatchAssignments: the gateway ended the stream'));
+    });
     return { close: () => { end(); stream.cancel(); } };
   }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import type Docker from 'dockerode';
+import { ownCgroupCapacity } from './cgroup-capacity';
 
 /** What the agent reports about the machine it runs on. */
 export interface HostFacts {
@@ -47,10 +48,13 @@ export async function collectHostFacts(docker: Docker, dataDir: string): Promise
   } catch {
     storage = 0;
   }
+  // A node in a limited cgroup (lab nodes share one host) reports that share, not the machine.
+  const limits = await ownCgroupCapacity();
+  const hostCpus = os.availableParallelism?.() ?? os.cpus().length;
   return {
     hostname: os.hostname(),
-    cpus: os.availableParallelism?.() ?? os.cpus().length,
-    memoryBytes: os.totalmem(),
+    cpus: limits.cpus !== undefined ? Math.min(hostCpus, Math.round(limits.cpus * 1000) / 1000) : hostCpus,
+    memoryBytes: Math.min(os.totalmem(), limits.memoryBytes ?? Infinity),
     ephemeralStorageBytes: storage,
     kernelVersion: os.release(),
     osImage: await osImage(),

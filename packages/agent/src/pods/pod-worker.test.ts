@@ -59,11 +59,13 @@ test('PodWorkers: a new pod gets a sandbox, its containers, events and a Running
     h.workers.updatePod(pod());
     await waitFor('Running', () => last(h)?.phase === 'Running' && last(h)?.containerStatuses?.[0]?.ready);
     assert.deepEqual(h.rec.events.map((e) => `${e.reason}: ${e.message}`), [
+      // No cluster DNS configured here: ClusterFirst falls back to Default, as the kubelet warns.
+      'MissingClusterDNS: pod: "web_default(uid-1)". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.',
       'Pulled: Container image "img:1" already present on machine',
       'Created: Created container app',
       'Started: Started container app',
     ]);
-    assert.equal(h.rec.events[0]!.fieldPath, 'spec.containers{app}');
+    assert.equal(h.rec.events[1]!.fieldPath, 'spec.containers{app}');
     const sb = [...h.rt.objects.values()].find((o) => o.type === 'sandbox')!;
     assert.equal(sb.sandboxConfig?.hostname, 'web');
     assert.equal(sb.sandboxConfig?.resolvConf, 'nameserver 1.1.1.1\n');

@@ -8,6 +8,8 @@ import { nullLogger } from '../logger';
 import { ProbeManager } from '../probes/probe-manager';
 import type { ProbeRunner } from '../probes/probe-runner';
 import { cgroupLimitsFor } from '../resources/cgroup-limits';
+import { podCgroupParent, removePodCgroups, type CgroupSetup } from '../resources/cgroup-parent';
+import { computeQOSClass } from '../resources/qos';
 import { LABEL_CONTAINER_HASH, LABEL_POD_UID, LABEL_SANDBOX_ID, LABEL_TERMINATION_MESSAGE_PATH, LABEL_TYPE } from '../runtime/labels';
 import { hasEvents, ImagePullError, type ExecOptions, type ExecSession, type LogOptions, type Runtime, type RuntimeObject } from '../runtime/runtime';
 import type { DownwardContext } from '../volumes/downward-api';
@@ -47,6 +49,8 @@ export interface PodWorkersOptions {
   /** How often a pod is re-synced without any trigger. */
   resyncIntervalMs?: number;
   pidsLimit?: number;
+  /** The engine's cgroup driver and version: pods get their own cgroup (kubelet layout) under `root`. Unset: the engine's default parent. */
+  cgroups?: { setup: CgroupSetup; root?: string };
   probeRunner?: ProbeRunner;
   logger?: Logger;
   now?: () => number;
@@ -56,6 +60,8 @@ export interface PodWorkersOptions {
 export const MAX_TERMINATION_MESSAGE = 4096;
 const FALLBACK_LOG_LINES = 80;
 const MIN_GRACE_SECONDS = 2;
+/** The longest a postStart hook may run before it counts as failed. */
+const POST_START_TIMEOUT_MS = 120_000;
 
 type Work = { kind: 'sync' } | { kind: 'kill'; gracePeriodSeconds?: number } | { kind: 'remove' };
 
@@ -153,6 +159,27 @@ export class PodWorkers {
     for (const o of objs.filter((x) => x.type === 'container')) await this.opts.runtime.removeContainer(o.id);
     for (const o of objs.filter((x) => x.type === 'sandbox')) await this.opts.runtime.removeSandbox(o.id);
     await this.volumes.tearDown(uid);
+    await this.removeCgroups(uid);
+  }
+
+  /** @internal The pod's cgroup, or undefined to leave the engine's default. */
+  cgroupParent(pod: Pod): string | undefined {
+    const c = this.opts.cgroups;
+    return c ? podCgroupParent(c.setup, computeQOSClass(pod), pod.metadata?.uid ?? '', c.root) : undefined;
+  }
+
+  /**
+   * @internal Empty pod cgroups left by cgroupfs after the last container went.
+   * The engine may release a container's own cgroup a moment after it is removed: tried a few times.
+   */
+  async removeCgroups(uid: string): Promise<void> {
+    const c = this.opts.cgroups;
+    if (!c || !uid) return;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const left = await removePodCgroups(c.setup, uid, c.root).catch(() => 0);
+      if (left === 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   status(uid: string): PodStatus | undefined {
@@ -492,6 +519,11 @@ class PodWorker {
       clusterDomain: this.o.dns?.clusterDomain ?? 'cluster.local',
       hostResolvConf: this.o.dns?.hostResolvConf ?? (await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '')),
     };
+    const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
+    const wantsCluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork);
+    if (wantsCluster && dns.clusterDNS.length === 0) {
+      this.event({ type: 'Warning', reason: 'MissingClusterDNS', message: `pod: "${formatPod(pod)}". kubelet does not have ClusterDNS IP configured and cannot create Pod using "${policy}" policy. Falling back to "Default" policy.` });
+    }
     let id: string | undefined;
     try {
       id = await rt.createSandbox({
@@ -499,6 +531,7 @@ class PodWorker {
         hostname, network: pod.spec?.hostNetwork ? 'host' : this.o.network, resolvConf: renderResolvConf(pod, dns),
         hostIPC: pod.spec?.hostIPC ?? false, hostPID: pod.spec?.hostPID ?? false, attempt,
         tmpfsVolumes: VolumeManager.tmpfsVolumes(this.prepared),
+        ...(this.owner.cgroupParent(pod) ? { cgroupParent: this.owner.cgroupParent(pod)! } : {}),
       });
       this.noteStart(id);
       await rt.startSandbox(id);
@@ -575,6 +608,7 @@ class PodWorker {
         privileged: sc?.privileged ?? false, readOnlyRootFilesystem: sc?.readOnlyRootFilesystem ?? false,
         capAdd: sc?.capabilities?.add ?? [], capDrop: sc?.capabilities?.drop ?? [],
         restartCount: s.restartCount, labels,
+        ...(this.owner.cgroupParent(this.pod) ? { cgroupParent: this.owner.cgroupParent(this.pod)! } : {}),
       });
     } catch (err) {
       fail('CreateContainerError', err instanceof Error ? err.message : String(err));
@@ -596,7 +630,8 @@ class PodWorker {
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
       const podIP = this.pod.spec?.hostNetwork ? this.o.node.hostIPs[0] : ctx.podIPs[0];
-      const err = await runLifecycleHandler(rt, id, spec, postStart, podIP, this.containerGrace(s.name) * 1000);
+      // The kubelet gives postStart no deadline (the grace period bounds preStop only); a hung hook is cut at POST_START_TIMEOUT_MS.
+      const err = await runLifecycleHandler(rt, id, spec, postStart, podIP, POST_START_TIMEOUT_MS);
       if (err) {
         this.event({ type: 'Warning', reason: 'FailedPostStartHook', message: `PostStartHook failed: ${err}`, fieldPath });
         const obs: ObservedContainer = { id, name: s.name, kind: s.kind, state: 'running', createdAt: new Date().toISOString(), restartCount: s.restartCount, image: spec.image ?? '', imageRef: '' };
@@ -724,6 +759,10 @@ class PodWorker {
   async remove(): Promise<void> {
     // Gone from the API: whatever grace there was has been spent.
     this.killGrace ??= 0;
+    // A graceful kill still waiting out its period (a forced delete of a
+    // Terminating pod) is cut short, as the kubelet cancels a termination
+    // when a shorter grace period arrives.
+    if (this.running && this.terminating) await this.killRunningNow();
     this.enqueue({ kind: 'remove' });
     await this.idle();
     this.stopTimers();
@@ -731,6 +770,14 @@ class PodWorker {
     for (const o of objs.filter((x) => x.labels[LABEL_TYPE] === 'container')) await this.o.runtime.removeContainer(o.id);
     for (const o of objs.filter((x) => x.labels[LABEL_TYPE] === 'sandbox')) await this.o.runtime.removeSandbox(o.id);
     await this.owner.volumes.tearDown(this.uid);
+    await this.owner.removeCgroups(this.uid);
+  }
+
+  /** SIGKILL to every running container of the pod (an in-flight stop then returns at once). */
+  private async killRunningNow(): Promise<void> {
+    const objs = await this.o.runtime.list({ labels: { [LABEL_POD_UID]: this.uid } }).catch(() => [] as RuntimeObject[]);
+    await Promise.all(objs.filter((o) => o.type === 'container' && o.state === 'running')
+      .map((o) => this.o.runtime.killContainer(o.id, 'SIGKILL').catch(() => undefined)));
   }
 
   // ---- status ----

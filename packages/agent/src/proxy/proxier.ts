@@ -224,12 +224,14 @@ export class Proxier {
     const t0 = performance.now();
     try {
       const existing = this.natChains ?? new Set(skiffChains(await this.opts.runner.save('nat')).nat);
-      if (full) this.portsCache.clear();
-      for (const k of full ? this.services.keys() : changed) {
+      // Only changed services are recomputed, also in a full sync (which is about iptables having
+      // drifted, not the in-memory state): unchanged ones keep their ServicePortInfo objects, whose
+      // rendered text the renderer reuses.
+      for (const k of changed) {
         const p = this.portsOf(k);
         if (p.length) this.portsCache.set(k, p); else this.portsCache.delete(k);
       }
-      const ports = [...this.portsCache.values()].flat().sort(compareServicePorts);
+      const ports = changed.size ? [...this.portsCache.values()].flat().sort(compareServicePorts) : this.lastPorts;
       const r = renderServicePorts(ports, this.opts.node, full ? { existingNatChains: existing } : { changedServices: changed, existingNatChains: existing });
       const t1 = performance.now();
       await this.opts.runner.restore(r.text);

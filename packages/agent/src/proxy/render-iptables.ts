@@ -211,8 +211,67 @@ export function renderIptables(state: ProxyState, node: ProxyNodeConfig, opts: R
   return renderServicePorts(servicePorts(state, node.nodeName), node, opts);
 }
 
+/**
+ * One service port's share of the payload. Deterministic in (port, node), so it
+ * is kept per ServicePortInfo object: the proxier hands the same objects for
+ * services that did not change, and a full sync then only concatenates text
+ * (chain names are hashes, the costly part of rendering).
+ */
+interface PortFragment {
+  chains: string[];
+  services: string[];
+  nodePorts: string[];
+  filterServices: string[];
+  filterExternal: string[];
+  /** `:chain - [0:0]` declarations and the rules of the port's own chains. */
+  chainDecls: string[];
+  chainRules: string[];
+}
+
+const fragments = new WeakMap<ServicePortInfo, { node: ProxyNodeConfig; f: PortFragment }>();
+
+function portFragment(sp: ServicePortInfo, node: ProxyNodeConfig): PortFragment {
+  const hit = fragments.get(sp);
+  if (hit && hit.node === node) return hit.f;
+  const p = plan(sp);
+  const services = new Lines();
+  const nodePorts = new Lines();
+  const filterServices = new Lines();
+  const filterExternal = new Lines();
+  const nat = new Lines();
+  const chains = portChains(p);
+  if (p.internalHasEndpoints) {
+    services.add(SERVICES_CHAIN, ...comment(`${sp.name} cluster IP`), ...portMatch(sp), '-d', `${sp.clusterIP}/32`, '--dport', String(sp.port), '-j', p.internalChain);
+  } else {
+    filterServices.add(SERVICES_CHAIN, ...comment(`${sp.name} has no ${sp.internalLocal ? 'local ' : ''}endpoints`), ...portMatch(sp), '-d', `${sp.clusterIP}/32`, '--dport', String(sp.port), ...REJECT);
+  }
+  if (p.hasExternal) {
+    if (p.writeEXT) {
+      for (const ip of sp.externalIPs) {
+        services.add(SERVICES_CHAIN, ...comment(`${sp.name} external IP`), ...portMatch(sp), '-d', `${ip}/32`, '--dport', String(sp.port), '-j', p.ext);
+      }
+      if (sp.nodePort > 0) nodePorts.add(NODEPORTS_CHAIN, ...comment(sp.name), ...portMatch(sp), '--dport', String(sp.nodePort), '-j', p.ext);
+    }
+    if (!p.externalHasEndpoints) {
+      const why = `${sp.name} has no ${sp.externalLocal ? 'local ' : ''}endpoints`;
+      for (const ip of sp.externalIPs) {
+        filterExternal.add(EXTERNAL_SERVICES_CHAIN, ...comment(why), ...portMatch(sp), '-d', `${ip}/32`, '--dport', String(sp.port), ...REJECT);
+      }
+      if (sp.nodePort > 0) {
+        filterExternal.add(EXTERNAL_SERVICES_CHAIN, ...comment(why), '-m', 'addrtype', '--dst-type', 'LOCAL', ...portMatch(sp), '--dport', String(sp.nodePort), ...REJECT);
+      }
+    }
+  }
+  if (chains.length) writePortChains(nat, p, node);
+  const f: PortFragment = {
+    chains, services: services.out, nodePorts: nodePorts.out, filterServices: filterServices.out, filterExternal: filterExternal.out,
+    chainDecls: chains.map((c) => `:${c} - [0:0]`), chainRules: nat.out,
+  };
+  fragments.set(sp, { node, f });
+  return f;
+}
+
 export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConfig, opts: RenderOptions = {}): RenderResult {
-  const plans = ports.map(plan);
   const filterServices = new Lines();
   const filterExternal = new Lines();
   const filter = new Lines();
@@ -242,37 +301,18 @@ export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConf
   }
   const wanted = new Set<string>(natTop);
   let written = 0;
-  for (const p of plans) {
-    const { sp } = p;
-    const chains = portChains(p);
-    for (const c of chains) wanted.add(c);
-    if (p.internalHasEndpoints) {
-      services.add(SERVICES_CHAIN, ...comment(`${sp.name} cluster IP`), ...portMatch(sp), '-d', `${sp.clusterIP}/32`, '--dport', String(sp.port), '-j', p.internalChain);
-    } else {
-      filterServices.add(SERVICES_CHAIN, ...comment(`${sp.name} has no ${sp.internalLocal ? 'local ' : ''}endpoints`), ...portMatch(sp), '-d', `${sp.clusterIP}/32`, '--dport', String(sp.port), ...REJECT);
-    }
-    if (p.hasExternal) {
-      if (p.writeEXT) {
-        for (const ip of sp.externalIPs) {
-          services.add(SERVICES_CHAIN, ...comment(`${sp.name} external IP`), ...portMatch(sp), '-d', `${ip}/32`, '--dport', String(sp.port), '-j', p.ext);
-        }
-        if (sp.nodePort > 0) nodePorts.add(NODEPORTS_CHAIN, ...comment(sp.name), ...portMatch(sp), '--dport', String(sp.nodePort), '-j', p.ext);
-      }
-      if (!p.externalHasEndpoints) {
-        const why = `${sp.name} has no ${sp.externalLocal ? 'local ' : ''}endpoints`;
-        for (const ip of sp.externalIPs) {
-          filterExternal.add(EXTERNAL_SERVICES_CHAIN, ...comment(why), ...portMatch(sp), '-d', `${ip}/32`, '--dport', String(sp.port), ...REJECT);
-        }
-        if (sp.nodePort > 0) {
-          filterExternal.add(EXTERNAL_SERVICES_CHAIN, ...comment(why), '-m', 'addrtype', '--dst-type', 'LOCAL', ...portMatch(sp), '--dport', String(sp.nodePort), ...REJECT);
-        }
-      }
-    }
-    const write = !opts.changedServices || opts.changedServices.has(sp.serviceKey) || chains.some((c) => !opts.existingNatChains?.has(c));
-    if (write && chains.length) {
+  for (const sp of ports) {
+    const f = portFragment(sp, node);
+    for (const c of f.chains) wanted.add(c);
+    services.out.push(...f.services);
+    nodePorts.out.push(...f.nodePorts);
+    filterServices.out.push(...f.filterServices);
+    filterExternal.out.push(...f.filterExternal);
+    const write = !opts.changedServices || opts.changedServices.has(sp.serviceKey) || f.chains.some((c) => !opts.existingNatChains?.has(c));
+    if (write && f.chains.length) {
       written++;
-      for (const c of chains) natChainLines.push(`:${c} - [0:0]`);
-      writePortChains(nat, p, node);
+      natChainLines.push(...f.chainDecls);
+      nat.out.push(...f.chainRules);
     }
   }
   services.add(SERVICES_CHAIN, ...comment('skiff service nodeports; NOTE: this must be the last rule in this chain'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN);
@@ -306,5 +346,5 @@ export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConf
     'COMMIT',
     '',
   ].join('\n');
-  return { text, natChains: [...wanted], filterChains, deletedChains: deleted, writtenServicePorts: written, servicePorts: plans.length };
+  return { text, natChains: [...wanted], filterChains, deletedChains: deleted, writtenServicePorts: written, servicePorts: ports.length };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { nullLogger } from '../logger';
 import { demux, demuxBuffer, demuxMerged } from './docker-stream';
 import { renderHostsFile } from './hosts-file';
+import { killExecProcessTree } from './exec-kill';
 import {
   LABEL_AGENT_ROOT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_POD_UID, LABEL_RESTART_COUNT,
   LABEL_SANDBOX_ATTEMPT, LABEL_SANDBOX_ID, LABEL_TYPE, SANDBOX_NAME, podLabels,
@@ -125,6 +126,7 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
         IpcMode: cfg.hostIPC ? 'host' : 'shareable',
         PidMode: cfg.hostPID ? 'host' : '',
         Mounts: mounts,
+        ...(cfg.cgroupParent ? { CgroupParent: cfg.cgroupParent } : {}),
         RestartPolicy: { Name: 'no' },
         LogConfig: { Type: 'json-file', Config: {} },
       },
@@ -224,6 +226,7 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
     if (l.memoryLimitBytes !== undefined) { hostConfig.Memory = l.memoryLimitBytes; hostConfig.MemorySwap = l.memoryLimitBytes; }
     if (l.cpuQuota !== undefined) { hostConfig.CpuQuota = l.cpuQuota; hostConfig.CpuPeriod = l.cpuPeriod; }
     if (l.pidsLimit !== undefined) hostConfig.PidsLimit = l.pidsLimit;
+    if (cfg.cgroupParent) hostConfig.CgroupParent = cfg.cgroupParent;
     if (cfg.capAdd?.length) hostConfig.CapAdd = cfg.capAdd;
     if (cfg.capDrop?.length) hostConfig.CapDrop = cfg.capDrop;
     const options: Docker.ContainerCreateOptions = {
@@ -451,6 +454,14 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
           await sleep(delay);
         }
         return -1;
+      },
+      kill: async () => {
+        const r = await e.inspect().catch(() => undefined);
+        if (!r?.Running || !r.Pid) return 0;
+        const killed = await killExecProcessTree(r.Pid, r.ContainerID);
+        if (killed === 0) this.log.warn('could not end an exec whose client went away (its PID is not visible to the agent)', { container: r.ContainerID, pid: r.Pid });
+        else this.log.info('ended an exec whose client went away', { container: r.ContainerID, pid: r.Pid, processes: killed });
+        return killed;
       },
     };
     if (o.stdin) {

@@ -61,7 +61,7 @@ describe('pods on Docker', { skip }, () => {
       runtime: rt, resolver: new StaticObjectResolver(), recorder: rec,
       onStatus: (p, s) => statuses.set(p.metadata!.uid!, s),
       rootDir: root, network: 'bridge', node: { name: 'node-1', hostIPs: ['127.0.0.1'] },
-      dns: { hostResolvConf: 'nameserver 127.0.0.53\nsearch example.internal\n' },
+      dns: { hostResolvConf: 'nameserver 127.0.0.53\nsearch example.internal\n', clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local' },
       backoff: { initialMs: 1000, maxMs: 4000 }, resyncIntervalMs: 500,
     });
   });
@@ -107,7 +107,8 @@ describe('pods on Docker', { skip }, () => {
     assert.equal(await ex.wait(), 0);
     assert.match(out, /^duo\n/);
     assert.ok(out.includes(`${s.podIP}\tduo`), out);
-    assert.ok(out.includes('search skiff-test.svc.cluster.local') || out.includes('nameserver 127.0.0.53'), out);
+    // ClusterFirst: the cluster DNS, the namespace's search path then the host's, ndots:5.
+    assert.ok(out.endsWith('search skiff-test.svc.cluster.local svc.cluster.local cluster.local example.internal\nnameserver 10.96.0.10\noptions ndots:5\n'), out);
     assert.deepEqual(rec.events.filter((e) => e.pod === 'skiff-test/duo').map((e) => e.reason), ['Pulled', 'Created', 'Started', 'Pulled', 'Created', 'Started']);
 
     const sandbox = (await rt.list({ labels: { [LABEL_POD_UID]: p.metadata!.uid!, [LABEL_TYPE]: 'sandbox' } }))[0]!;

@@ -79,6 +79,8 @@ export interface SandboxConfig {
   /** Memory-backed emptyDirs: the sandbox keeps them mounted for the pod's lifetime. */
   tmpfsVolumes?: { name: string; sizeBytes?: number }[];
   attempt?: number;
+  /** The pod's cgroup (resources/cgroup-parent.ts); unset: the engine's default parent. */
+  cgroupParent?: string;
 }
 
 export type ContainerMount =
@@ -113,6 +115,8 @@ export interface ContainerConfig {
   /** Extra labels (e.g. spec hash, termination message file). */
   labels?: Record<string, string>;
   stopSignal?: string;
+  /** The pod's cgroup, the same as its sandbox's; unset: the engine's default parent. */
+  cgroupParent?: string;
 }
 
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
@@ -174,6 +178,12 @@ export interface ExecSession {
   resize(size: { width: number; height: number }): Promise<void>;
   /** Resolves with the exit code once the process is gone and its output is drained. */
   wait(): Promise<number>;
+  /**
+   * Ends the process and everything it started (SIGKILL) when the client went
+   * away first; resolves with how many processes were killed. Optional: a
+   * runtime that cannot do it leaves the process running.
+   */
+  kill?(): Promise<number>;
 }
 
 export interface RegistryAuth {

@@ -8,7 +8,7 @@ import { podOf, runningContainer } from './pod-lookup';
 import { StreamCallError, type ServeCall } from './serve-call';
 
 /** What exec and attach share: a process with optional stdin, two outputs, a terminal size and an end. */
-type Process = Pick<ExecSession, 'stdin' | 'stdout' | 'stderr' | 'resize' | 'wait'>;
+type Process = Pick<ExecSession, 'stdin' | 'stdout' | 'stderr' | 'resize' | 'wait' | 'kill'>;
 
 /**
  * Runs a command in a container (or attaches to its main process) and relays
@@ -27,15 +27,20 @@ export async function serveExec(deps: { workers: PodWorkers; runtime: Runtime; d
     throw new StreamCallError('InternalError', `failed to ${req.attach ? 'attach to' : 'exec in'} container ${target.container}: ${(e as Error).message}`);
   }
   relayInput(call, proc);
+  let exited = false;
   void call.closed.then(() => {
     proc.stdin?.end();
     proc.stdout.destroy();
     proc.stderr.destroy();
+    // The client went away first (kubectl killed, connection lost): the command
+    // must not outlive its session, as with the kubelet's CRI exec.
+    if (!exited) proc.kill?.().catch(() => undefined);
   });
   await call.send({ ready: {} });
   await Promise.all([call.pump(proc.stdout, 'stdout'), call.pump(proc.stderr, 'stderr')]);
   if (call.isOver) return;
   const code = await proc.wait();
+  exited = true;
   await call.send({ exit: { exit_code: code } });
 }
 

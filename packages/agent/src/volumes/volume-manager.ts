@@ -8,6 +8,10 @@ import { fieldRefValue, resourceFieldRefValue, type DownwardContext } from './do
 import { expand } from './expansion';
 import { configMapBytes, secretBytes, type ObjectResolver } from './object-resolver';
 
+/** Local PVs skiff-master provisions (WaitForFirstConsumer): the agent creates their directory. */
+export const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+export const LOCAL_PROVISIONER = 'skiff.io/local-volume';
+
 /** A volume ready to be mounted: a host directory, or a pod-scoped tmpfs held by the sandbox. */
 export type PreparedVolume =
   | { name: string; kind: 'bind'; hostPath: string; readOnly: boolean }
@@ -155,6 +159,14 @@ export class VolumeManager {
     const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
     if (!p) throw new Error(`persistentvolume "${pvName}" is neither hostPath nor local`);
     if (pv.spec?.hostPath) await checkHostPath(p, pv.spec.hostPath.type ?? '');
+    else if (pv.metadata?.annotations?.[PROVISIONED_BY] === LOCAL_PROVISIONER) {
+      // A local volume the master provisioned for this node: the directory is made on first use
+      // and kept when pods go, so a pod that comes back finds its data.
+      await fs.mkdir(p, { recursive: true, mode: 0o777 });
+    } else {
+      const st = await fs.stat(p).catch(() => undefined);
+      if (!st?.isDirectory()) throw new Error(`local volume "${pvName}": path ${p} does not exist on this node`);
+    }
     return p;
   }
 

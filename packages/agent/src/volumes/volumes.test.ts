@@ -185,3 +185,34 @@ test('VolumeManager: emptyDir, tmpfs, configMap items, secret, downwardAPI, proj
     await fs.rm(root, { recursive: true, force: true });
   }
 });
+
+test('VolumeManager: persistentVolumeClaim volumes bind the PV directory; provisioned local ones are created and outlive the pod', async () => {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'skiff-pvc-'));
+  try {
+    const provisioned = path.join(root, 'volumes', 'pvc-1');
+    const staticDir = path.join(root, 'static');
+    await fs.mkdir(staticDir);
+    const claim = (name: string, volumeName?: string) => ({
+      metadata: { name, namespace: 'ns1' }, spec: volumeName ? { volumeName } : {}, status: { phase: volumeName ? 'Bound' : 'Pending' },
+    });
+    const res = new StaticObjectResolver([], [], [claim('www-web-0', 'pvc-1'), claim('static', 'pv-static'), claim('gone', 'pv-gone'), claim('pending')], [
+      { metadata: { name: 'pvc-1', annotations: { 'pv.kubernetes.io/provisioned-by': 'skiff.io/local-volume' } }, spec: { local: { path: provisioned } } },
+      { metadata: { name: 'pv-static' }, spec: { local: { path: staticDir } } },
+      { metadata: { name: 'pv-gone' }, spec: { local: { path: path.join(root, 'nope') } } },
+    ]);
+    const vm = new VolumeManager({ rootDir: root, resolver: res });
+    const withClaim = (claimName: string): Pod => ({ metadata: { name: 'web-0', namespace: 'ns1', uid: 'uid-9' }, spec: { containers: [], volumes: [{ name: 'www', persistentVolumeClaim: { claimName } }] } });
+    const prepared = await vm.setUp(withClaim('www-web-0'), ctx);
+    assert.deepEqual(prepared.get('www'), { name: 'www', kind: 'bind', hostPath: provisioned, readOnly: false });
+    assert.ok((await fs.stat(provisioned)).isDirectory());
+    await fs.writeFile(path.join(provisioned, 'f'), 'kept');
+    await vm.tearDown('uid-9');
+    assert.equal(await fs.readFile(path.join(provisioned, 'f'), 'utf8'), 'kept');
+    assert.equal((await vm.setUp(withClaim('static'), ctx)).get('www')?.kind, 'bind');
+    await assert.rejects(vm.setUp(withClaim('gone'), ctx), /does not exist on this node/);
+    await assert.rejects(vm.setUp(withClaim('pending'), ctx), /persistentvolumeclaim "pending" is not bound/);
+    await assert.rejects(vm.setUp(withClaim('nope'), ctx), /persistentvolumeclaim "nope" not found/);
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+});

@@ -40,6 +40,7 @@ const DEFAULTERS: Readonly<Record<string, Defaulter>> = {
   'autoscaling/v2/HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': none,
   'coordination.k8s.io/v1/Lease': none,
+  'scheduling.k8s.io/v1/PriorityClass': (o) => { if (o.preemptionPolicy === undefined || o.preemptionPolicy === null) o.preemptionPolicy = 'PreemptLowerPriority'; },
   'discovery.k8s.io/v1/EndpointSlice': defaultEndpointSlice,
   'rbac.authorization.k8s.io/v1/Role': none,
   'rbac.authorization.k8s.io/v1/ClusterRole': none,

@@ -14,3 +14,4 @@ export { POD_UPDATE_FORBIDDEN } from './pod';
 export { SELECTOR_MISMATCH } from './apps';
 export { NODE_UPDATE_FORBIDDEN } from './cluster';
 export { MAX_SECRET_SIZE } from './config';
+export { SYSTEM_PRIORITY_CLASSES, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_PRIORITY_CLASS_PREFIX } from './scheduling';

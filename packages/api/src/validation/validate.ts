@@ -31,6 +31,7 @@ import {
 import { validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from './rbac';
 import { validateEvent, validateLease, validateLimitRange, validateResourceQuota, validateServiceAccount } from './small-kinds';
 import { Reader } from './typed-read';
+import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling';
 
 export interface ValidationOptions extends ServiceValidationOptions, NetworkingValidationOptions {}
 
@@ -69,6 +70,7 @@ const RULES: Readonly<Record<string, { create: Create; update: Update }>> = {
   'coordination.k8s.io/Lease': { create: (r, o) => validateLease(r, o), update: sameAsCreate((r, o) => validateLease(r, o)) },
   'discovery.k8s.io/EndpointSlice': { create: (r, o, x) => validateEndpointSlice(r, o, x), update: (r, o, old, x) => validateEndpointSliceUpdate(r, o, old, x) },
   'policy/PodDisruptionBudget': { create: (r, o) => validatePodDisruptionBudget(r, o), update: (r, o, old) => validatePodDisruptionBudgetUpdate(r, o, old) },
+  'scheduling.k8s.io/PriorityClass': { create: (r, o) => validatePriorityClass(r, o), update: (r, o, old) => validatePriorityClassUpdate(r, o, old) },
   'autoscaling/HorizontalPodAutoscaler': { create: (r, o) => validateHorizontalPodAutoscaler(r, o), update: (r, o, old) => validateHorizontalPodAutoscalerUpdate(r, o, old) },
   'rbac.authorization.k8s.io/Role': { create: (r, o) => validateRole(r, o, true), update: (r, o, old) => validateRoleUpdate(r, o, old, true) },
   'rbac.authorization.k8s.io/ClusterRole': { create: (r, o) => validateRole(r, o, false), update: (r, o, old) => validateRoleUpdate(r, o, old, false) },

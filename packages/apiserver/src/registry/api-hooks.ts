@@ -160,3 +160,60 @@ export async function checkEviction(registry: Registry, namespace: string, name:
     }
   }
 }
+
+interface PriorityClassFields { value?: number; globalDefault?: boolean; preemptionPolicy?: string }
+
+/**
+ * Create-time admission that needs other objects (Kubernetes' Priority admission plugin),
+ * run before defaulting: a Pod's `spec.priorityClassName` (or the global default class) is
+ * resolved to `spec.priority` and `spec.preemptionPolicy`; a PriorityClass may be the global
+ * default only if no other is.
+ */
+export async function admitCreate(registry: Registry, info: ResourceInfo, obj: KObject): Promise<void> {
+  if (info.group === '' && info.kind === 'Pod') await admitPodPriority(registry, obj);
+  else if (info.group === 'scheduling.k8s.io' && info.kind === 'PriorityClass') await admitPriorityClass(registry, obj);
+}
+
+async function admitPodPriority(registry: Registry, pod: KObject): Promise<void> {
+  if (!isPlainObject(pod.spec)) return;
+  const spec = pod.spec as { priorityClassName?: unknown; priority?: unknown; preemptionPolicy?: unknown };
+  const pcInfo = findByKind('scheduling.k8s.io/v1', 'PriorityClass')!;
+  const name = pod.metadata.name ?? '';
+  const forbid = (msg: string): StatusError => new StatusError(403, 'Forbidden', `pods "${name}" is forbidden: ${msg}`, { name, kind: 'pods' });
+  let className = typeof spec.priorityClassName === 'string' ? spec.priorityClassName : '';
+  let cls: PriorityClassFields | undefined;
+  if (className === '') {
+    const defaults = (await registry.list(pcInfo, undefined, {})).items.filter((c) => (c as PriorityClassFields).globalDefault === true);
+    const lowest = defaults.sort((a, b) => ((a as PriorityClassFields).value ?? 0) - ((b as PriorityClassFields).value ?? 0))[0];
+    if (lowest) {
+      className = lowest.metadata.name ?? '';
+      cls = lowest as PriorityClassFields;
+    }
+  } else {
+    const found = await registry.tryGet(pcInfo, undefined, className);
+    if (!found) throw forbid(`no PriorityClass with name ${className} was found`);
+    cls = found as PriorityClassFields;
+  }
+  const value = cls?.value ?? 0;
+  if (spec.priority !== undefined && spec.priority !== null && spec.priority !== value) {
+    throw forbid(`the integer value of priority (${String(spec.priority)}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`);
+  }
+  const policy = cls?.preemptionPolicy ?? 'PreemptLowerPriority';
+  if (cls && spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null && spec.preemptionPolicy !== policy) {
+    throw forbid(`the string value of PreemptionPolicy (${String(spec.preemptionPolicy)}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+  }
+  if (className) spec.priorityClassName = className;
+  spec.priority = value;
+  if (cls || spec.preemptionPolicy === undefined || spec.preemptionPolicy === null) spec.preemptionPolicy = policy;
+}
+
+async function admitPriorityClass(registry: Registry, pc: KObject): Promise<void> {
+  if ((pc as PriorityClassFields).globalDefault !== true) return;
+  const pcInfo = findByKind('scheduling.k8s.io/v1', 'PriorityClass')!;
+  const other = (await registry.list(pcInfo, undefined, {})).items.find((c) => (c as PriorityClassFields).globalDefault === true && c.metadata.name !== pc.metadata.name);
+  if (other) {
+    const name = pc.metadata.name ?? '';
+    throw new StatusError(403, 'Forbidden', `priorityclasses.scheduling.k8s.io "${name}" is forbidden: PriorityClass ${other.metadata.name ?? ''} is already marked as default. Only one default can exist`,
+      { name, group: 'scheduling.k8s.io', kind: 'priorityclasses' });
+  }
+}

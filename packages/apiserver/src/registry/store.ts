@@ -254,6 +254,7 @@ export class Registry {
     delete md.deletionGracePeriodSeconds;
     if (hasGeneration(info)) md.generation = 1; else delete md.generation;
     hooks.prepareForCreate(info, obj);
+    await hooks.admitCreate(this, info, obj);
     hooks.applyDefaults(info, obj);
     const errors: FieldError[] = [];
     if (!md.name) errors.push(fieldErr.required('metadata.name', 'name or generateName is required'));

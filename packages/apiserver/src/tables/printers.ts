@@ -14,6 +14,7 @@ import {
   clusterRoleBindingPrinter, endpointSlicePrinter, horizontalPodAutoscalerPrinter, leasePrinter,
   podDisruptionBudgetPrinter, roleBindingPrinter,
 } from './api-group-printers';
+import { priorityClassPrinter } from './scheduling-printers';
 
 /** Printers by `group/Kind` (core group: `/Kind`), for the kinds the API server has printers for. */
 const PRINTERS: ReadonlyMap<string, Printer> = new Map([
@@ -40,6 +41,7 @@ const PRINTERS: ReadonlyMap<string, Printer> = new Map([
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
+  ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
 ]);

@@ -1,16 +1,23 @@
-import { deepCopy, findByKind, isStatusError, KObject } from '@skiff/api';
+import { deepCopy, findByKind, isStatusError, KObject, labelSelectorAsMatcher } from '@skiff/api';
 import type { Logger } from '@skiff/logging';
-import { buildSnapshot, schedule } from '@skiff/scheduler';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import {
+  podPriority, schedule, selectVictims, SnapshotCache, type DisruptionBudget, type Snapshot, type VolumeLookup,
+} from '@skiff/scheduler';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../informer/api-client';
 import type { EventRecorder } from '../informer/event-recorder';
 import { keyOf, type ObjectCache } from '../informer/object-cache';
 import type { Informer } from '../informer/informer';
-import { WorkQueue } from '../informer/work-queue';
+import type { WorkQueue } from '../informer/work-queue';
 import { isPodTerminal, nowRFC3339 } from '../common/pod-state';
+import { SchedulingQueue } from './scheduling-queue';
 
 const POD = findByKind('v1', 'Pod')!;
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+/** Bindings written concurrently while the loop goes on deciding (each pod is assumed meanwhile). */
+export const DEFAULT_MAX_BINDS_IN_FLIGHT = 64;
+/** An assumed pod the informer has not shown bound this long after its binding is forgotten. */
+const ASSUME_TTL_MS = 30_000;
 
 export interface SchedulerLoopDeps {
   pods: ObjectCache;
@@ -22,40 +29,64 @@ export interface SchedulerLoopDeps {
   clock?: () => number;
   /** Unschedulable pods are retried at least this often even without cluster changes. */
   retryUnschedulableMs?: number;
+  /** PersistentVolumeClaims and PersistentVolumes, for the VolumeBinding filter. */
+  claims?: ObjectCache;
+  volumes?: ObjectCache;
+  /** PodDisruptionBudgets, which preemption avoids breaking where it can. */
+  pdbs?: ObjectCache;
+  maxBindsInFlight?: number;
 }
 
+interface Assumed { pod: KObject; at: number; bound: boolean }
+
 /**
- * Runs the pure `schedule()` for each pending pod on a snapshot of the informer caches and
- * binds the pod (the scheduler's only write besides events and the PodScheduled condition).
- * Pods bound but not yet seen bound in the cache are "assumed" so the next decision counts
- * them. Pods that fit nowhere wait until a node or pod changes.
+ * Runs the pure `schedule()` for each pending pod, highest priority first, on a snapshot
+ * kept up to date from the informers (only changed nodes are rebuilt), and binds the pod
+ * (the scheduler's only write besides events, status conditions and preemption). Bindings
+ * are written concurrently: a pod is "assumed" on its node from the decision until the
+ * informer shows it bound, so the next decisions count it. A pod that fits nowhere may
+ * preempt lower-priority pods (deleted gracefully; the pod is nominated to their node and
+ * scheduled once they are gone); otherwise it waits until a node or pod changes.
  */
 export class SchedulerLoop {
   readonly queue: WorkQueue;
-  private readonly assumed = new Map<string, { pod: KObject; at: number }>();
+  private readonly state = new SnapshotCache();
+  private readonly assumed = new Map<string, Assumed>();
   private readonly unschedulable = new Set<string>();
+  /** Pods that preempted, by the node they wait for. */
+  private readonly nominated = new Map<string, string>();
+  private readonly binds = new Set<Promise<void>>();
+  private slotWaiters: (() => void)[] = [];
+  private registered = false;
+  private lastSweep = 0;
   private retryTimer?: NodeJS.Timeout;
   private readonly clock: () => number;
 
   constructor(private readonly d: SchedulerLoopDeps) {
-    this.queue = d.queue ?? new WorkQueue(50, 10_000);
+    this.queue = d.queue ?? new SchedulingQueue((key) => podPriority((d.pods.get(key) ?? {}) as Pod), 50, 10_000);
     this.clock = d.clock ?? Date.now;
   }
 
-  register(pods: Informer, nodes: Informer): void {
+  /** `others` (e.g. claims and volumes): any change retries the unschedulable pods. */
+  register(pods: Informer, nodes: Informer, ...others: Informer[]): void {
+    this.registered = true;
+    for (const p of this.d.pods.list()) this.observePod(p);
+    for (const n of this.d.nodes.list()) this.state.setNode(n as unknown as Node);
     pods.addHandler({
-      add: (p) => this.podChanged(p),
+      add: (p) => { this.observePod(p); this.podChanged(p); },
       update: (old, p) => {
+        this.observePod(p);
         if (specOf(old).nodeName !== specOf(p).nodeName) this.retryUnschedulable();
         this.podChanged(p);
       },
-      delete: (p) => {
-        this.assumed.delete(keyOf(p));
-        this.unschedulable.delete(keyOf(p));
-        if (specOf(p).nodeName) this.retryUnschedulable();
-      },
+      delete: (p) => this.podDeleted(p),
     });
-    nodes.addHandler({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable(), delete: () => this.retryUnschedulable() });
+    nodes.addHandler({
+      add: (n) => { this.state.setNode(n as unknown as Node); this.retryUnschedulable(); },
+      update: (_old, n) => { this.state.setNode(n as unknown as Node); this.retryUnschedulable(); },
+      delete: (n) => { this.state.removeNode(n.metadata.name ?? ''); this.retryUnschedulable(); },
+    });
+    for (const i of others) i.addHandler({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable(), delete: () => this.retryUnschedulable() });
   }
 
   start(): void {
@@ -68,14 +99,36 @@ export class SchedulerLoop {
     if (this.retryTimer) clearInterval(this.retryTimer);
   }
 
+  /** Resolves when the bindings in flight have been written (or failed). */
+  async flush(): Promise<void> {
+    while (this.binds.size) await Promise.all([...this.binds]);
+  }
+
+  /** The pod as the scheduler counts it: an unbound pod it assumed stays on its assumed node. */
+  private observePod(p: KObject): void {
+    const key = keyOf(p);
+    if (!specOf(p).nodeName && this.assumed.has(key)) return;
+    this.state.setPod(key, p as unknown as Pod);
+  }
+
   private podChanged(p: KObject): void {
     const key = keyOf(p);
     if (specOf(p).nodeName) {
       this.assumed.delete(key);
       this.unschedulable.delete(key);
+      this.nominated.delete(key);
       return;
     }
     if (this.isPending(p) && !this.unschedulable.has(key)) this.queue.add(key);
+  }
+
+  private podDeleted(p: KObject): void {
+    const key = keyOf(p);
+    this.state.setPod(key, undefined);
+    this.assumed.delete(key);
+    this.unschedulable.delete(key);
+    this.nominated.delete(key);
+    if (specOf(p).nodeName) this.retryUnschedulable();
   }
 
   private retryUnschedulable(): void {
@@ -88,40 +141,124 @@ export class SchedulerLoop {
     return !s.nodeName && !p.metadata.deletionTimestamp && !isPodTerminal(p) && (s.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME;
   }
 
+  /** The cluster for one decision: the maintained state, or (not registered, as in unit tests) one built from the caches. */
+  private snapshot(): Snapshot {
+    let snap: Snapshot;
+    if (this.registered) {
+      snap = this.state.snapshot();
+    } else {
+      const s = new SnapshotCache();
+      for (const n of this.d.nodes.list()) s.setNode(n as unknown as Node);
+      for (const p of this.d.pods.list()) s.setPod(keyOf(p), p as unknown as Pod);
+      for (const [k, a] of this.assumed) s.setPod(k, a.pod as unknown as Pod);
+      snap = s.snapshot();
+    }
+    if (this.d.claims && this.d.volumes) snap = { ...snap, volumes: volumeLookup(this.d.claims, this.d.volumes) };
+    return snap;
+  }
+
+  /** Forgets bindings the informer never confirmed (at most once a second). */
+  private sweepAssumed(now: number): void {
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const [k, a] of this.assumed) if (a.bound && now - a.at > ASSUME_TTL_MS) this.forgetAssumed(k);
+  }
+
+  private forgetAssumed(key: string): void {
+    if (!this.assumed.delete(key)) return;
+    const cur = this.d.pods.get(key);
+    this.state.setPod(key, cur as unknown as Pod | undefined);
+  }
+
   async reconcile(key: string): Promise<void> {
     const pod = this.d.pods.get(key);
     if (!pod || !this.isPending(pod) || this.assumed.has(key)) return;
     const now = this.clock();
-    for (const [k, a] of this.assumed) if (now - a.at > 30_000) this.assumed.delete(k);
-    const placed: KObject[] = this.d.pods.list().filter((p) => specOf(p).nodeName);
-    for (const a of this.assumed.values()) placed.push(a.pod);
-    const snapshot = buildSnapshot(this.d.nodes.list() as unknown as Node[], placed as unknown as Pod[]);
+    this.sweepAssumed(now);
+    const snapshot = this.snapshot();
     const result = schedule(pod as unknown as Pod, snapshot);
-    const ref = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (result.node !== undefined) {
-      try {
-        await this.d.client.bind(pod.metadata.namespace!, pod.metadata.name!, result.node);
-      } catch (e) {
-        if (isStatusError(e) && (e.code === 404 || e.code === 409)) return;
-        throw e;
-      }
-      this.assumed.set(key, { pod: { ...pod, spec: { ...(pod.spec as object), nodeName: result.node } }, at: now });
-      this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ref} to ${result.node}`);
-      this.d.log.debug('pod bound', { pod: ref, node: result.node });
+      this.assumeAndBind(key, pod, result.node, now);
+      const max = this.d.maxBindsInFlight ?? DEFAULT_MAX_BINDS_IN_FLIGHT;
+      while (this.binds.size >= max) await new Promise<void>((r) => this.slotWaiters.push(r));
       return;
     }
+    const nominated = await this.preempt(key, pod, snapshot);
     this.unschedulable.add(key);
     this.d.recorder.event(pod, 'Warning', 'FailedScheduling', result.message);
-    await this.markUnschedulable(pod, result.message, now);
+    await this.markUnschedulable(pod, result.message, now, nominated);
   }
 
-  /** PodScheduled=False/Unschedulable with the message, as the Kubernetes scheduler sets it. */
-  private async markUnschedulable(pod: KObject, message: string, now: number): Promise<void> {
-    const status = deepCopy((pod.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[] });
+  private assumeAndBind(key: string, pod: KObject, node: string, now: number): void {
+    const assumedPod: KObject = { ...pod, spec: { ...(pod.spec as object), nodeName: node } };
+    this.assumed.set(key, { pod: assumedPod, at: now, bound: false });
+    this.unschedulable.delete(key);
+    if (this.registered) this.state.setPod(key, assumedPod as unknown as Pod);
+    const ref = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const p: Promise<void> = this.d.client.bind(pod.metadata.namespace!, pod.metadata.name!, node).then(() => {
+      const a = this.assumed.get(key);
+      if (a) { a.bound = true; a.at = this.clock(); }
+      this.nominated.delete(key);
+      this.d.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ref} to ${node}`);
+      this.d.log.debug('pod bound', { pod: ref, node });
+    }, (e: unknown) => {
+      this.forgetAssumed(key);
+      if (isStatusError(e) && (e.code === 404 || e.code === 409)) return;
+      this.d.log.warn('binding failed, retrying', { pod: ref, node, error: (e as Error).message });
+      this.queue.addRateLimited(key);
+    }).finally(() => {
+      this.binds.delete(p);
+      this.slotWaiters.shift()?.();
+    });
+    this.binds.add(p);
+  }
+
+  private budgets(): DisruptionBudget[] {
+    return (this.d.pdbs?.list() ?? []).map((pdb) => {
+      let matches: (labels: Record<string, string>) => boolean;
+      try {
+        const m = labelSelectorAsMatcher((pdb.spec as { selector?: unknown } | undefined)?.selector as never);
+        matches = (l) => m.matches(l);
+      } catch {
+        matches = () => false;
+      }
+      return { namespace: pdb.metadata.namespace ?? '', matches, disruptionsAllowed: (pdb.status as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0 };
+    });
+  }
+
+  /**
+   * Evicts the victims preemption chose (graceful deletes, a `Preempted` event on each) and
+   * returns the node the pod is nominated to; undefined when preemption cannot help.
+   */
+  private async preempt(key: string, pod: KObject, snapshot: Snapshot): Promise<string | undefined> {
+    const previous = this.nominated.get(key) ?? (pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName;
+    const cand = selectVictims(pod as unknown as Pod, snapshot, { pdbs: this.budgets(), nominatedNode: previous });
+    if (!cand) return previous && this.d.nodes.get(previous) ? previous : undefined;
+    const ref = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    this.d.log.info('preempting', { pod: ref, node: cand.node, victims: cand.victims.map((v) => `${v.metadata?.namespace}/${v.metadata?.name}`), pdbViolations: cand.pdbViolations });
+    for (const v of cand.victims) {
+      const victim = v as unknown as KObject;
+      try {
+        await this.d.client.delete(POD, victim.metadata.namespace, victim.metadata.name!, { preconditions: { uid: victim.metadata.uid! } });
+      } catch (e) {
+        if (!(isStatusError(e) && (e.code === 404 || e.code === 409))) throw e;
+        continue;
+      }
+      this.d.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${cand.node}`);
+    }
+    this.nominated.set(key, cand.node);
+    return cand.node;
+  }
+
+  /** PodScheduled=False/Unschedulable with the message (and the nominated node), as the Kubernetes scheduler sets them. */
+  private async markUnschedulable(pod: KObject, message: string, now: number, nominatedNode?: string): Promise<void> {
+    const status = deepCopy((pod.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[]; nominatedNodeName?: string });
     const cur = (status.conditions ?? []).find((c) => c.type === 'PodScheduled');
-    if (cur && cur.status === 'False' && cur.message === message) return;
+    if (cur && cur.status === 'False' && cur.message === message && (status.nominatedNodeName ?? undefined) === nominatedNode) return;
     status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
       { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: nowRFC3339(now), reason: 'Unschedulable', message } as never];
+    if (nominatedNode) status.nominatedNodeName = nominatedNode;
+    else delete status.nominatedNodeName;
     const next = { ...deepCopy(pod), status: { phase: 'Pending', ...status } };
     try {
       await this.d.client.updateStatus(POD, next);
@@ -133,4 +270,12 @@ export class SchedulerLoop {
 
 function specOf(p: KObject): { nodeName?: string; schedulerName?: string } {
   return (p.spec ?? {}) as { nodeName?: string; schedulerName?: string };
+}
+
+function volumeLookup(claims: ObjectCache, volumes: ObjectCache): VolumeLookup {
+  return {
+    claim: (ns, name) => claims.getByName(ns, name) as unknown as PersistentVolumeClaim | undefined,
+    volume: (name) => volumes.getByName(undefined, name) as unknown as PersistentVolume | undefined,
+    volumes: () => volumes.list() as unknown as PersistentVolume[],
+  };
 }

@@ -9,7 +9,8 @@ import { printTable, Table, TableColumn, TableRow } from '../printers/table';
 const ALLOWED = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
 
 type Output = { kind: 'table'; wide: boolean } | { kind: 'json' } | { kind: 'yaml' } | { kind: 'name' } | { kind: 'jsonpath'; template: string }
-  | { kind: 'custom-columns'; columns: { header: string; path: string }[] };
+  | { kind: 'custom-columns'; columns: { header: string; path: string }[] }
+  | { kind: 'go-template'; template: string };
 
 export function parseOutput(o: string | undefined): Output {
   if (o === undefined || o === '') return { kind: 'table', wide: false };
@@ -17,6 +18,8 @@ export function parseOutput(o: string | undefined): Output {
   if (o === 'json' || o === 'yaml' || o === 'name') return { kind: o };
   const m = /^jsonpath=(.*)$/s.exec(o);
   if (m) return { kind: 'jsonpath', template: m[1] ?? '' };
+  const gt = /^(go-template|template|go-template-file|templatefile)=(.*)$/s.exec(o);
+  if (gt) return { kind: 'go-template', template: gt[1]?.endsWith('file') ? require('node:fs').readFileSync(gt[2] ?? '', 'utf8') as string : gt[2] ?? '' };
   const cc = /^custom-columns=(.*)$/s.exec(o);
   if (cc || o === 'custom-columns') {
     const spec = cc?.[1] ?? '';
@@ -215,6 +218,8 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
         return `${group ? `${k}.${group}` : k}/${o.metadata?.name ?? ''}`;
       };
       ctx.out(items.map((o) => `${byKind(o)}\n`).join(''));
+    } else if (output.kind === 'go-template') {
+      ctx.out((require('../printers/go-template') as typeof import('../printers/go-template')).runGoTemplate(output.template, data));
     } else {
       const { jsonpath, JsonPathError } = require('../printers/jsonpath') as typeof import('../printers/jsonpath');
       try {

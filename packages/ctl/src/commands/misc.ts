@@ -9,7 +9,7 @@ import { deepEqual } from '../smp';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
-async function targets(ctx: Ctx, args: string[]): Promise<{ r: ApiResource; name: string }[]> {
+export async function targets(ctx: Ctx, args: string[]): Promise<{ r: ApiResource; name: string }[]> {
   const disc = ctx.discovery();
   if (args.length === 0) return [];
   if (args[0]?.includes('/')) {
@@ -205,16 +205,17 @@ export async function rollout(ctx: Ctx, args: string[]): Promise<number> {
         ctx.out(`${id} restarted\n`);
         break;
       case 'history': {
-        const rss = await ownedReplicaSets(ctx, obj);
+        if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(r.kind)) throw cliError(`error retrieving history for "${r.kind}", no visitor method exists for {${r.group} ${r.kind}}`);
         const rev = ctx.flags.str('revision');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const ru = require('./rollout-undo') as typeof import('./rollout-undo');
+        if (rev && rev !== '0') {
+          await ru.historyRevision(ctx, r, obj, Number(rev));
+          break;
+        }
+        const rss = await ownedReplicaSets(ctx, obj);
         const hist = rss.map((rs: Any) => ({ rev: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0), cause: rs.metadata?.annotations?.['kubernetes.io/change-cause'] ?? '<none>' }))
           .filter((h) => h.rev > 0).sort((a, b) => a.rev - b.rev);
-        if (rev && rev !== '0') {
-          ctx.out(`${id} with revision #${rev}\n`);
-          if (hist.length === 0) { ctx.out('No rollout history found.\n'); break; }
-          if (!hist.some((h) => String(h.rev) === rev)) throw cliError(`unable to find the specified revision`);
-          throw cliError('rollout history --revision with a template is not supported by skiffctl yet');
-        }
         ctx.out(`${id} \n`);
         if (hist.length === 0) { ctx.out('No rollout history found.\n'); break; }
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -223,45 +224,18 @@ export async function rollout(ctx: Ctx, args: string[]): Promise<number> {
         break;
       }
       case 'undo': {
-        const rss = await ownedReplicaSets(ctx, obj);
-        if (rss.length === 0) throw cliError(`no rollout history found for deployment "${name}"`);
-        throw cliError('rollout undo is not supported by skiffctl yet');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require('./rollout-undo') as typeof import('./rollout-undo')).undo(ctx, r, obj);
+        break;
       }
       case 'status': {
-        const timeoutMs = parseDuration(ctx.flags.str('timeout') ?? '0s');
-        const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-        let last = '';
-        let cur = obj;
-        for (;;) {
-          const { msg, done, err } = deploymentStatus(cur);
-          if (err) throw cliError(err);
-          if (msg !== last) { ctx.out(msg); last = msg; }
-          if (done) break;
-          if (Date.now() > deadline) throw cliError('timed out waiting for the condition');
-          await new Promise((res) => setTimeout(res, 500));
-          cur = await ctx.client().get<Any>(path);
-        }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require('./rollout-status') as typeof import('./rollout-status')).rolloutStatus(ctx, r, { kind: r.kind, ...obj });
         break;
       }
     }
   }
   return 0;
-}
-
-function deploymentStatus(d: Any): { msg: string; done: boolean; err?: string } {
-  const name = d.metadata?.name;
-  const st = d.status ?? {};
-  if ((d.metadata?.generation ?? 0) <= (st.observedGeneration ?? 0)) {
-    const prog = (st.conditions ?? []).find((c: Any) => c.type === 'Progressing');
-    if (prog?.reason === 'ProgressDeadlineExceeded') return { msg: '', done: false, err: `deployment "${name}" exceeded its progress deadline` };
-    const want = d.spec?.replicas ?? 1;
-    const upd = st.updatedReplicas ?? 0;
-    if (upd < want) return { msg: `Waiting for deployment "${name}" rollout to finish: ${upd} out of ${want} new replicas have been updated...\n`, done: false };
-    if ((st.replicas ?? 0) > upd) return { msg: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - upd} old replicas are pending termination...\n`, done: false };
-    if ((st.availableReplicas ?? 0) < upd) return { msg: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${upd} updated replicas are available...\n`, done: false };
-    return { msg: `deployment "${name}" successfully rolled out\n`, done: true };
-  }
-  return { msg: 'Waiting for deployment spec update to be observed...\n', done: false };
 }
 
 export function parseDuration(s: string): number {

@@ -20,6 +20,10 @@ export class AssignmentStream {
   private readonly podInfo = findByKind('v1', 'Pod')!;
   private readonly cmInfo = findByKind('v1', 'ConfigMap')!;
   private readonly secretInfo = findByKind('v1', 'Secret')!;
+  private readonly pvcInfo = findByKind('v1', 'PersistentVolumeClaim')!;
+  private readonly pvInfo = findByKind('v1', 'PersistentVolume')!;
+  /** Claim key -> the PV it was bound to when sent (the PV is referenced through the claim). */
+  private readonly claimVolumes = new Map<string, string>();
   private readonly clusterWide: [ClusterWideKind, ResourceInfo][] = [
     ['service', findByKind('v1', 'Service')!],
     ['endpoints', findByKind('v1', 'Endpoints')!],
@@ -44,7 +48,7 @@ export class AssignmentStream {
   async start(): Promise<void> {
     const rev = String(await this.registry.storage.currentRevision());
     const onError = (e: Error): void => this.stopWith(e);
-    for (const [kind, info] of [['configmap', this.cmInfo], ['secret', this.secretInfo]] as const) {
+    for (const [kind, info] of [['configmap', this.cmInfo], ['secret', this.secretInfo], ['pvc', this.pvcInfo], ['pv', this.pvInfo]] as const) {
       this.watches.push(await this.registry.watch(info, undefined, { resourceVersion: rev }, (ev) => this.enqueue(() => this.onObject(kind, info, ev)), onError));
     }
     // Without a resourceVersion a watch delivers the current objects as ADDED before it returns.
@@ -91,8 +95,8 @@ export class AssignmentStream {
     for (const key of refs) {
       if (this.sent.has(key)) continue;
       const [kind, namespace, name] = key.split('/') as [RefKind, string, string];
-      const obj = await this.registry.tryGet(kind === 'configmap' ? this.cmInfo : this.secretInfo, namespace, name);
-      if (obj) this.emitRef('ADDED', kind, obj);
+      const obj = await this.registry.tryGet(this.infoOf(kind), namespace || undefined, name);
+      if (obj) await this.emitRefWithVolume('ADDED', kind, obj);
     }
     this.emit(ev.type, 'pod', pod);
     this.dropUnreferenced();
@@ -100,14 +104,14 @@ export class AssignmentStream {
 
   private async onObject(kind: RefKind, _info: ResourceInfo, ev: WatchEvent): Promise<void> {
     const o = ev.object;
-    const key = refKey(kind, o.metadata.namespace ?? 'default', o.metadata.name ?? '');
+    const key = refKey(kind, kind === 'pv' ? '' : o.metadata.namespace ?? 'default', o.metadata.name ?? '');
     if (ev.type === 'DELETED') {
       if (this.sent.delete(key)) this.emit('DELETED', kind, o);
       return;
     }
     if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
     if (!this.isReferenced(key)) return;
-    this.emitRef(this.sent.has(key) ? 'MODIFIED' : 'ADDED', kind, o);
+    await this.emitRefWithVolume(this.sent.has(key) ? 'MODIFIED' : 'ADDED', kind, o);
   }
 
   private onClusterWide(kind: ClusterWideKind, ev: WatchEvent): void {
@@ -115,6 +119,10 @@ export class AssignmentStream {
   }
 
   private isReferenced(key: string): boolean {
+    if (key.startsWith('pv/')) {
+      for (const [claim, pv] of this.claimVolumes) if (key === refKey('pv', '', pv) && this.isReferenced(claim)) return true;
+      return false;
+    }
     for (const refs of this.podRefs.values()) if (refs.has(key)) return true;
     return false;
   }
@@ -128,8 +136,28 @@ export class AssignmentStream {
     }
   }
 
+  private infoOf(kind: RefKind): ResourceInfo {
+    return kind === 'configmap' ? this.cmInfo : kind === 'secret' ? this.secretInfo : kind === 'pvc' ? this.pvcInfo : this.pvInfo;
+  }
+
+  /** A claim goes out after the volume it is bound to (fetched when not yet sent). */
+  private async emitRefWithVolume(type: AssignmentType, kind: RefKind, o: KObject): Promise<void> {
+    if (kind === 'pvc') {
+      const claimKey = refKey('pvc', o.metadata.namespace ?? 'default', o.metadata.name ?? '');
+      const pvName = (o.spec as { volumeName?: string } | undefined)?.volumeName;
+      if (pvName) {
+        this.claimVolumes.set(claimKey, pvName);
+        if (!this.sent.has(refKey('pv', '', pvName))) {
+          const pv = await this.registry.tryGet(this.pvInfo, undefined, pvName);
+          if (pv) this.emitRef('ADDED', 'pv', pv);
+        }
+      } else this.claimVolumes.delete(claimKey);
+    }
+    this.emitRef(type, kind, o);
+  }
+
   private emitRef(type: AssignmentType, kind: RefKind, o: KObject): void {
-    const namespace = o.metadata.namespace ?? 'default';
+    const namespace = kind === 'pv' ? '' : o.metadata.namespace ?? 'default';
     const name = o.metadata.name ?? '';
     this.sent.set(refKey(kind, namespace, name), { kind, namespace, name });
     this.emit(type, kind, o);
@@ -137,6 +165,10 @@ export class AssignmentStream {
 
   private emit(type: AssignmentType, kind: 'pod' | RefKind | ClusterWideKind, o: KObject): void {
     const json = Buffer.from(JSON.stringify(o));
+    if (kind === 'pvc' || kind === 'pv') {
+      this.send(kind === 'pvc' ? { type, persistentvolumeclaim_json: json } : { type, persistentvolume_json: json });
+      return;
+    }
     this.send(kind === 'pod' ? { type, pod_json: json } : kind === 'configmap' ? { type, configmap_json: json } : kind === 'secret' ? { type, secret_json: json }
       : kind === 'service' ? { type, service_json: json } : kind === 'endpoints' ? { type, endpoints_json: json } : { type, endpointslice_json: json });
   }

@@ -8,7 +8,7 @@ import { AssignmentStream } from './assignment-stream';
 import { validateBootstrapToken } from './bootstrap-tokens';
 import { EventSink } from './event-sink';
 import { toServiceError } from './grpc-errors';
-import { NODE_USER_PREFIX, NODES_GROUP, nodeNameOf } from './node-identity';
+import { NODE_USER_PREFIX, NODES_GROUP, NodeAuthError, nodeNameOf } from './node-identity';
 import { registerNode, renewNodeLease, writePodStatus } from './node-writes';
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -24,7 +24,8 @@ export class GatewayService {
   private readonly events: EventSink;
   private readonly streams = new Set<AssignmentStream>();
 
-  constructor(private readonly registry: Registry, private readonly ca: KeyPairPem, private readonly log: Logger) {
+  /** `nodeCertDays`: validity of the node certificates Join issues (fractions of a day for rotation tests). */
+  constructor(private readonly registry: Registry, private readonly ca: KeyPairPem, private readonly log: Logger, private readonly nodeCertDays = NODE_CERT_DAYS) {
     this.events = new EventSink(registry);
   }
 
@@ -32,7 +33,17 @@ export class GatewayService {
   handlers(): grpc.UntypedServiceImplementation {
     return {
       GetClusterInfo: this.unary<Record<string, never>, pb.ClusterInfo>('GetClusterInfo', false, async () => ({ ca_pem: this.ca.cert })),
-      Join: this.unary<pb.JoinRequest, pb.JoinResponse>('Join', false, (_n, req) => this.join(req)),
+      Join: ((call, callback) => {
+        // Without a token, Join is a renewal: the caller's valid node certificate names the node.
+        let renewing: string | undefined;
+        try {
+          if (!call.request.token) renewing = nodeNameOf(call);
+        } catch (e) {
+          callback(toServiceError(e));
+          return;
+        }
+        this.join(call.request, renewing).then((res) => callback(null, res), (e: unknown) => callback(toServiceError(e)));
+      }) as Unary<pb.JoinRequest, pb.JoinResponse>,
       RegisterNode: this.unary<pb.RegisterNodeRequest, pb.RegisterNodeResponse>('RegisterNode', true, async (node, req) => {
         const obj = JSON.parse(req.node_json.toString('utf8')) as KObject;
         if (!isPlainObject(obj) || !isPlainObject(obj.metadata)) throw StatusError.badRequest('node_json is not a Node object');
@@ -78,8 +89,9 @@ export class GatewayService {
     };
   }
 
-  private async join(req: pb.JoinRequest): Promise<pb.JoinResponse> {
-    await validateBootstrapToken(this.registry, req.token);
+  private async join(req: pb.JoinRequest, renewing?: string): Promise<pb.JoinResponse> {
+    if (renewing === undefined) await validateBootstrapToken(this.registry, req.token);
+    else if (renewing !== req.node_name) throw new NodeAuthError(`node ${renewing} may renew only its own certificate, not ${req.node_name}'s`, grpc.status.PERMISSION_DENIED);
     if (!NODE_NAME.test(req.node_name) || req.node_name.length > 253) {
       throw StatusError.badRequest(`node name "${req.node_name}" is not a valid DNS subdomain`);
     }
@@ -94,9 +106,10 @@ export class GatewayService {
     }
     const cert = await issueCert(this.ca, {
       commonName: `${NODE_USER_PREFIX}${req.node_name}`, organizations: [NODES_GROUP], client: true,
-      publicKeyPem: req.csr_public_key_pem, days: NODE_CERT_DAYS,
+      publicKeyPem: req.csr_public_key_pem, days: this.nodeCertDays,
     });
-    this.log.info('node joined with a bootstrap token', { node: req.node_name, tokenId: req.token.slice(0, 6) });
+    if (renewing !== undefined) this.log.info('node certificate renewed', { node: req.node_name });
+    else this.log.info('node joined with a bootstrap token', { node: req.node_name, tokenId: req.token.slice(0, 6) });
     return { certificate_pem: cert.cert, ca_pem: this.ca.cert };
   }
 

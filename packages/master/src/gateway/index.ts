@@ -21,6 +21,8 @@ export interface AgentGatewayOptions {
   home: string;
   /** Extra names or addresses for the serving certificate (the advertise address). */
   advertise?: string[];
+  /** Validity of the node certificates the gateway issues (default 365 days); agents renew at 70% of it. */
+  nodeCertValiditySeconds?: number;
   /** More gRPC services on the gateway's port (AgentStreams: the master -> agent stream tunnel). */
   services?: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
 }
@@ -41,7 +43,7 @@ export async function startAgentGateway(opts: AgentGatewayOptions): Promise<Agen
   const serving = await issueGatewayServingCert(opts.pki.ca, opts.host, opts.advertise);
   const provider = staticCertificateProvider({ ca: opts.pki.ca.cert, cert: serving.cert, key: serving.key });
   const credentials = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-  const service = new GatewayService(opts.registry, opts.pki.ca, log);
+  const service = new GatewayService(opts.registry, opts.pki.ca, log, opts.nodeCertValiditySeconds !== undefined ? opts.nodeCertValiditySeconds / 86_400 : undefined);
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,

@@ -4,7 +4,7 @@ import { podReferences } from './pod-references';
 import { containersStopped, microTime } from './node-writes';
 import { joinCommand } from './token-command';
 
-test('podReferences finds ConfigMaps and Secrets in volumes, projections, env, envFrom and pull secrets', () => {
+test('podReferences finds ConfigMaps, Secrets and claims in volumes, projections, env, envFrom and pull secrets', () => {
   const refs = podReferences({
     metadata: { name: 'p', namespace: 'ns' },
     spec: {
@@ -13,6 +13,7 @@ test('podReferences finds ConfigMaps and Secrets in volumes, projections, env, e
         { name: 'b', secret: { secretName: 's-vol' } },
         { name: 'c', projected: { sources: [{ configMap: { name: 'cm-proj' } }, { secret: { name: 's-proj' } }, { downwardAPI: {} }] } },
         { name: 'd', emptyDir: {} },
+        { name: 'e', persistentVolumeClaim: { claimName: 'www-web-0' } },
       ],
       initContainers: [{ name: 'i', envFrom: [{ configMapRef: { name: 'cm-from' } }, { secretRef: { name: 's-from' } }] }],
       containers: [{ name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm-key', key: 'k' } } }, { name: 'Y', valueFrom: { secretKeyRef: { name: 's-key', key: 'k' } } }, { name: 'Z', value: 'z' }] }],
@@ -21,7 +22,7 @@ test('podReferences finds ConfigMaps and Secrets in volumes, projections, env, e
   });
   assert.deepEqual([...refs].sort(), [
     'configmap/ns/cm-from', 'configmap/ns/cm-key', 'configmap/ns/cm-proj', 'configmap/ns/cm-vol',
-    'secret/ns/pull', 'secret/ns/s-from', 'secret/ns/s-key', 'secret/ns/s-proj', 'secret/ns/s-vol',
+    'pvc/ns/www-web-0', 'secret/ns/pull', 'secret/ns/s-from', 'secret/ns/s-key', 'secret/ns/s-proj', 'secret/ns/s-vol',
   ]);
 });
 

@@ -1,6 +1,7 @@
 import { isPlainObject, KObject } from '@skiff/api';
 
-export type RefKind = 'configmap' | 'secret';
+/** pvc: a claim a pod mounts; pv: the volume a sent claim is bound to (namespace ''). */
+export type RefKind = 'configmap' | 'secret' | 'pvc' | 'pv';
 
 /** `configmap/<ns>/<name>` or `secret/<ns>/<name>`. */
 export function refKey(kind: RefKind, namespace: string, name: string): string {
@@ -24,6 +25,7 @@ export function podReferences(pod: KObject): Set<string> {
   for (const v of arr(spec.volumes)) {
     add('configmap', str(obj(v.configMap).name));
     add('secret', str(obj(v.secret).secretName));
+    add('pvc', str(obj(v.persistentVolumeClaim).claimName));
     for (const s of arr(obj(v.projected).sources)) {
       add('configmap', str(obj(s.configMap).name));
       add('secret', str(obj(s.secret).name));

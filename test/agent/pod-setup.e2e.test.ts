@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ContainerStatus, Pod, Service } from 'kubernetes-types/core/v1';
 import { AgentNode, cgroupOfPid } from '../lib/agent-node';
-import { waitFor } from '../lib/control-plane';
+import { run, waitFor } from '../lib/control-plane';
 
 const skip = process.env.SKIFF_SKIP_DOCKER === '1';
 
@@ -73,7 +73,7 @@ describe('pod setup on a joined skiff-agent', { skip }, () => {
       const r = await node.dockerExec(containerId(pod, 'main'), ['cat', '/tmp/hook']);
       assert.equal(r.stdout.trim(), 'post-start hook-exec', r.stderr);
       assert.equal(status(pod, 'main')?.restartCount, 0);
-      assert.equal((await node.events('hook-exec')).filter((e) => e.reason === 'FailedPostStartHook').length, 0);
+      assert.deepEqual((await node.events('hook-exec')).filter((e) => e.reason === 'FailedPostStartHook').map((e) => e.message), []);
     });
 
     test('postStart httpGet hook reaches the pod (path, port by name)', async () => {
@@ -98,7 +98,7 @@ describe('pod setup on a joined skiff-agent', { skip }, () => {
         return /url:\/started/.test(r.stdout) ? r.stdout : undefined;
       }, 20_000, 500);
       assert.match(logs, /response:200/);
-      assert.equal((await node.events('hook-http')).filter((e) => e.reason === 'FailedPostStartHook').length, 0);
+      assert.deepEqual((await node.events('hook-http')).filter((e) => e.reason === 'FailedPostStartHook').map((e) => e.message), []);
     });
 
     test('a failing postStart hook kills the container: FailedPostStartHook, then a restart', async () => {
@@ -280,6 +280,29 @@ describe('pod setup on a joined skiff-agent', { skip }, () => {
       const after = (await node.getPod('exec-kill'))!;
       assert.equal(status(after, 'main')?.restartCount, 0);
       assert.ok(status(after, 'main')?.state?.running);
+    });
+
+    test('exec -it: a terminal of the client\'s size, resized when the client\'s changes; exit code through the tty', async () => {
+      await node.createPod({ metadata: { name: 'tty' }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'main', ...BB, command: idle() }] } });
+      await node.waitPod('tty', 'running', running, 45_000);
+      // script(1) gives kubectl a pseudo-terminal; its size is set with stty, first before kubectl starts, then from here.
+      const inner = `'[ -t 0 ] && echo tty-yes; echo "size $(stty size)"; while read x; do s=$(stty size); echo "now $s"; [ "$s" = "42 133" ] && exit 3; done'`;
+      const p = spawn('script', ['-q', '-e', '-c', `sh -c 'tty; stty rows 31 cols 97; kubectl --kubeconfig ${node.cp.kubeconfig} exec -it tty -- sh -c ${inner.replace(/'/g, `'"'"'`)}'`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+      try {
+        const pts = await waitFor('the pseudo-terminal name', async () => /\/dev\/pts\/\d+/.exec(out)?.[0], 20_000, 100);
+        await waitFor('the first size inside the container', async () => /size 31 97/.test(out), 30_000, 200);
+        assert.match(out, /tty-yes/);
+        const stty = await run('stty', ['-F', pts, 'rows', '42', 'cols', '133']);
+        assert.equal(stty.code, 0, stty.stderr);
+        await waitFor('the new size inside the container', async () => { p.stdin.write('\n'); return /now 42 133/.test(out); }, 30_000, 500);
+        assert.equal(await exited, 3, out);
+      } finally {
+        if (p.exitCode === null) p.kill('SIGKILL');
+      }
+      assert.match(out, /command terminated with exit code 3/, out);
     });
 
     test('env from every source and envFrom (configMap with prefix, secret), with $(VAR) expansion', async () => {

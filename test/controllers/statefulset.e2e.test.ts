@@ -7,6 +7,7 @@
  *   writes its hostname into it; the headless service's endpoints carry the hostnames;
  * - a deleted web-1 comes back with the same name and the same volume content;
  * - an image change rolls the pods in reverse ordinal order; `kubectl rollout status` succeeds;
+ *   `kubectl rollout history` lists the ControllerRevisions and `rollout undo` goes back;
  * - scaling to 1 deletes web-2, then web-1, and the PVCs stay;
  * - static PVs: a claim binds to a pre-created hostPath PV on the node; a pod whose claim is
  *   bound to a PV pinned to another node fails scheduling with `volume node affinity conflict`.
@@ -15,7 +16,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import { AgentNode } from '../lib/agent-node';
 import { waitFor } from '../lib/control-plane';
@@ -90,6 +91,8 @@ describe('StatefulSet with local persistent volumes on one real agent', { skip }
       await node.stop();
     }
     for (const pv of pvNames) if (/^pvc-[0-9a-f-]+$/.test(pv)) rmSync(`${VOLUME_DIR}/${pv}`, { recursive: true, force: true });
+    // The base directories too, when nothing else lives there.
+    for (const d of [VOLUME_DIR, '/var/lib/skiff']) try { rmdirSync(d); } catch { /* not empty or not there */ }
   });
 
   const pod = (name: string): Pod | undefined => {
@@ -200,6 +203,22 @@ describe('StatefulSet with local persistent volumes on one real agent', { skip }
     assert.equal((await readFromPod('web-2', '/data/first')).trim(), 'web-2', 'data survives the update');
     const revisions = await node.k(['get', 'controllerrevisions', '--no-headers']);
     assert.equal(revisions.trim().split('\n').filter((l) => l.startsWith('web-')).length, 2, revisions);
+    const history = await node.k(['rollout', 'history', 'statefulset/web']);
+    assert.match(history, /^REVISION\s+CHANGE-CAUSE$/m);
+    assert.match(history, /^1\s/m);
+    assert.match(history, /^2\s/m);
+
+    // Undo: kubectl patches the template back from revision 1, which becomes revision 3.
+    await node.k(['rollout', 'undo', 'statefulset/web']);
+    const undone = await node.kubectl(['rollout', 'status', 'statefulset/web', '--timeout=240s'], { timeoutMs: 260_000 });
+    assert.equal(undone.code, 0, undone.stderr + undone.stdout);
+    await waitAllReady('all pods back on the old image', ['web-0', 'web-1', 'web-2'], (p) => p.spec?.containers[0]?.image === 'skiff/busybox:latest');
+    const crs = JSON.parse(await node.k(['get', 'controllerrevisions', '-o', 'json'])) as { items: { metadata: { name: string }; revision: number }[] };
+    const firstRev = sts.status.currentRevision as string;
+    const numbers = Object.fromEntries(crs.items.map((c) => [c.metadata.name, c.revision]));
+    assert.equal(Object.keys(numbers).length, 2);
+    assert.equal(Math.max(...Object.values(numbers)), 3);
+    assert.equal(numbers[firstRev], 2, 'the update revision is now the older one');
 
     // Scale to 1: web-2 goes first, then web-1; the claims stay.
     const u1 = uidOf('web-1');

@@ -141,6 +141,11 @@ describe('lab acceptance: nodes, etcd member loss, agent restart, master fail-ov
     const pods = await h.pods('app=after-failover');
     assert.equal(pods.length, 4, `exactly 4 pods, no duplicates: ${pods.map((p) => p.name).join(' ')}`);
     assert.equal((await runningPods('keep')).length, 6, 'the earlier deployment neither lost nor gained pods');
+    // The agents' logs/exec tunnels followed them to the surviving master.
+    for (const p of pods) {
+      const r = await h.kubectl(['logs', p.name, '--tail', '1']);
+      assert.equal(r.code, 0, `kubectl logs ${p.name} (on ${p.node}) through master-${other + 1}: ${r.stderr}`);
+    }
     // The agents were on the dead master's gateway or not: all nodes keep a fresh Ready heartbeat.
     await waitFor('every node renews its status through the surviving master', async () => {
       const list = await h.json<{ items: NodeJson[] }>(['get', 'nodes']);

@@ -3,8 +3,8 @@
  *
  * A soak on the one-machine lab (3 etcd members, 2 masters, 3 nodes): a
  * Deployment is scaled or rolled every `--op-every` seconds (default 60) while
- * one random component (an agent, a master, an etcd member or a node's dockerd)
- * is killed with SIGKILL every `--kill-every` seconds (default 180) and
+ * one random component (an agent, a master, an etcd member or a node's dockerd;
+ * the kinds in a random order, each once per four kills) is killed with SIGKILL every `--kill-every` seconds (default 180) and
  * restarted `--down-for` seconds later (default 20). At the end, after the
  * cluster settles, it checks that:
  *   - the Deployment is as declared (replicas, template, status counts);
@@ -103,6 +103,14 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the soak runs the lab: it needs root');
   const random = rng(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const shuffle = <T>(xs: T[]): T[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+    return xs;
+  };
+  const bag: Kind[] = [];
   const h = new LabHarness('skiff-soak-');
   const log = (m: string): void => h.log(m);
   let stopping = false;
@@ -174,7 +182,9 @@ async function main(): Promise<void> {
           nextOp += o.opEvery * 1000;
         }
         if (!restart && now >= nextKill) {
-          const kind = pick<Kind>(['agent', 'master', 'etcd', 'dockerd']);
+          // Random order, but every kind once per four kills (a short run still covers them all).
+          if (!bag.length) bag.push(...shuffle<Kind>(['agent', 'master', 'etcd', 'dockerd']));
+          const kind = bag.pop()!;
           let member = '';
           if (kind === 'agent' || kind === 'dockerd') {
             member = pick(WORKERS);

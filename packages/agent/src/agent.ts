@@ -18,6 +18,7 @@ import { sourceAddressFor, splitHostPort } from './node/node-ip';
 import { NodeNetwork, ServiceFeed } from './network';
 import { ServiceCache } from './pods/service-env';
 import { cgroupSetupFromInfo, type CgroupSetup } from './resources/cgroup-parent';
+import { autoCgroupRoot, engineDefaultCgroupParent } from './runtime/engine-cgroup-parent';
 import { StreamServer } from './streams';
 
 const BACKOFF_INITIAL_MS = 500;
@@ -47,6 +48,7 @@ export class Agent {
   private statuses?: StatusReporter;
   private events?: EventForwarder;
   private streams?: StreamServer;
+  private streamDeps?: { docker: Docker };
   private readonly objects = new ObjectCache();
   private facts?: HostFacts;
   private nodeIP = '';
@@ -80,9 +82,15 @@ export class Agent {
     this.facts = await collectHostFacts(docker, cfg.home);
     const cgroups = await this.adoptCgroupDriver(docker);
     const client = new GatewayClient(gateways, creds);
-    client.onSwitch((address) => log.warn('master unreachable; switching to another master', { gateway: address }));
+    client.onSwitch((address) => {
+      log.warn('master unreachable; switching to another master', { gateway: address });
+      this.restartStreams(address);
+    });
     this.client = client;
-    this.certs = new CertificateRotator({ home: cfg.home, nodeName: cfg.nodeName, client, creds, log: log.child({ component: 'cert-rotation' }) });
+    this.certs = new CertificateRotator({
+      home: cfg.home, nodeName: cfg.nodeName, client, creds, log: log.child({ component: 'cert-rotation' }),
+      onRenewed: () => this.restartStreams(client.address),
+    });
     this.certs.start();
     this.statuses = new StatusReporter(client, log.child({ component: 'status-reporter' }));
     this.events = new EventForwarder(client, cfg.nodeName, log.child({ component: 'events' }));
@@ -110,10 +118,23 @@ export class Agent {
     }
     this.streams = new StreamServer({ gateway, creds, workers: this.workers, runtime: this.runtime, docker, log: log.child({ component: 'streams' }) });
     this.streams.start();
+    this.streamDeps = { docker };
     log.info('skiff-agent starting', { node: cfg.nodeName, nodeIP: this.nodeIP, gateway, runtime: this.facts.containerRuntimeVersion });
     this.timers.push(setInterval(() => void this.renewLease(), cfg.leaseRenewIntervalMs));
     this.timers.push(setInterval(() => void this.registerNode().catch((e: unknown) => log.warn('node status update failed', { error: (e as Error).message })), cfg.nodeStatusIntervalMs));
     this.loop = this.connectLoop();
+  }
+
+  /** The logs/exec tunnel follows the master the agent talks to, with the current node certificate. */
+  private restartStreams(gateway: string): void {
+    const old = this.streams;
+    if (!old || !this.streamDeps || this.stopped) return;
+    this.streams = new StreamServer({
+      gateway, creds: this.certs!.credentials, workers: this.workers!, runtime: this.runtime!, docker: this.streamDeps.docker,
+      log: this.log.child({ component: 'streams' }),
+    });
+    this.streams.start();
+    void old.stop().catch((e: unknown) => this.log.warn('stopping the old stream tunnel failed', { error: (e as Error).message }));
   }
 
   async stop(): Promise<void> {
@@ -138,15 +159,23 @@ export class Agent {
    */
   private async adoptCgroupDriver(docker: Docker): Promise<{ setup: CgroupSetup; root: string } | undefined> {
     let setup: CgroupSetup;
+    let reported = '';
     try {
       const info = await docker.info() as { CgroupDriver?: string; CgroupVersion?: string };
       setup = cgroupSetupFromInfo(info);
-      this.log.info('adopted the container engine\'s cgroup driver', { cgroupDriver: setup.driver, cgroupVersion: setup.version, reported: info.CgroupDriver ?? '', cgroupRoot: this.cfg.cgroupRoot });
+      reported = info.CgroupDriver ?? '';
     } catch (e) {
       this.log.warn('cannot read the engine\'s cgroup driver; pods keep the engine\'s default cgroup parent', { error: (e as Error).message });
       return undefined;
     }
-    return this.cfg.cgroupRoot === 'engine' ? undefined : { setup, root: this.cfg.cgroupRoot };
+    let root = this.cfg.cgroupRoot;
+    let engineParent: string | undefined;
+    if (root === 'auto') {
+      engineParent = await engineDefaultCgroupParent(docker, 'skiff/pause:3.9');
+      root = autoCgroupRoot(setup, engineParent);
+    }
+    this.log.info('adopted the container engine\'s cgroup driver', { cgroupDriver: setup.driver, cgroupVersion: setup.version, reported, cgroupRoot: root, ...(engineParent ? { engineCgroupParent: engineParent } : {}) });
+    return root === 'engine' ? undefined : { setup, root };
   }
 
   // ---- registration and lease ----

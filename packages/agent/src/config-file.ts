@@ -51,8 +51,8 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
 
 function cgroupRoot(v: unknown): string | { error: string } {
   const s = typeof v === 'string' ? v.trim() : '';
-  if (s === 'engine' || /^(\/[A-Za-z0-9_.:-]*)+$/.test(s) || /^[A-Za-z0-9_-]+\.slice$/.test(s)) return s;
-  return { error: `must be an absolute cgroup path like /, a systemd slice like lab.slice, or engine, got ${got(v)}` };
+  if (s === 'engine' || s === 'auto' || /^(\/[A-Za-z0-9_.:-]*)+$/.test(s) || /^[A-Za-z0-9_-]+\.slice$/.test(s)) return s;
+  return { error: `must be an absolute cgroup path like /, a systemd slice like lab.slice, auto or engine, got ${got(v)}` };
 }
 
 function oneOf(values: string[]): Check {

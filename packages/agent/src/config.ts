@@ -42,7 +42,8 @@ export interface AgentConfig {
   podResyncIntervalMs: number;
   /**
    * The kubelet's --cgroup-root: pods' cgroups go in `<root>/skiff/<qos>/pod<uid>` (cgroupfs) or
-   * `skiff-<qos>-pod<uid>.slice` (systemd); default `/`. `engine`: no pod cgroups, the engine's default parent.
+   * `skiff-<qos>-pod<uid>.slice` (systemd). `auto` (default): `/`, or under the engine's own --cgroup-parent
+   * when it has one. `engine`: no pod cgroups, the engine's default parent.
    */
   cgroupRoot: string;
 }
@@ -97,10 +98,10 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     imagePullBackoffInitialMs: duration('--image-pull-backoff-initial', raw.imagePullBackoffInitialMs, 10_000),
     imagePullBackoffMaxMs: duration('--image-pull-backoff-max', raw.imagePullBackoffMaxMs, 300_000),
     podResyncIntervalMs: duration('--pod-resync-interval', raw.podResyncIntervalMs, 10_000),
-    cgroupRoot: String(raw.cgroupRoot ?? '/'),
+    cgroupRoot: String(raw.cgroupRoot ?? 'auto'),
   };
-  if (cfg.cgroupRoot !== 'engine' && !/^(\/[A-Za-z0-9_.:-]*)+$|^[A-Za-z0-9_-]+\.slice$/.test(cfg.cgroupRoot)) {
-    throw new ConfigError(`--cgroup-root: want an absolute cgroup path like / or /lab/node1, a systemd slice like lab.slice, or engine; got "${cfg.cgroupRoot}"`);
+  if (cfg.cgroupRoot !== 'engine' && cfg.cgroupRoot !== 'auto' && !/^(\/[A-Za-z0-9_.:-]*)+$|^[A-Za-z0-9_-]+\.slice$/.test(cfg.cgroupRoot)) {
+    throw new ConfigError(`--cgroup-root: want an absolute cgroup path like / or /lab/node1, a systemd slice like lab.slice, auto or engine; got "${cfg.cgroupRoot}"`);
   }
   for (const [flag, a, b] of [
     ['--restart-backoff', 'restartBackoffInitialMs', 'restartBackoffMaxMs'], ['--image-pull-backoff', 'imagePullBackoffInitialMs', 'imagePullBackoffMaxMs'],

@@ -8,3 +8,4 @@ export * from './selectors';
 export * from './defaults';
 export * from './validation';
 export * from './config';
+export * from './conversion';

@@ -23,6 +23,11 @@ export interface ResourceInfo {
   subresources: SubresourceInfo[];
   /** Kubernetes stores events with a TTL; nothing else here does. */
   ttlSeconds?: number;
+  /**
+   * Set on a version served only by conversion (SERVED_BY_CONVERSION): objects are stored, and
+   * seen by controllers, in this version of the same group; see conversion/version-converters.
+   */
+  storageVersion?: string;
 }
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -85,6 +90,20 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
 ];
 
+/**
+ * Versions served beside a resource's storage version, converted at the HTTP layer (as
+ * Kubernetes serves autoscaling/v1 HPAs next to v2). Not in RESOURCES: in-process users
+ * (controllers, garbage collector) see each resource once, in its storage version.
+ */
+export const SERVED_BY_CONVERSION: readonly ResourceInfo[] = [
+  { ...r('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { short: ['hpa'], cat: ['all'], status: true }), storageVersion: 'v2' },
+];
+
+/** findByPlural, also finding versions served by conversion (the HTTP layer's lookup). */
+export function findServedByPlural(group: string, version: string, plural: string): ResourceInfo | undefined {
+  return findByPlural(group, version, plural) ?? SERVED_BY_CONVERSION.find((x) => x.group === group && x.version === version && x.plural === plural);
+}
+
 export function apiVersionOf(info: Pick<ResourceInfo, 'group' | 'version'>): string {
   return info.group ? `${info.group}/${info.version}` : info.version;
 }
@@ -112,7 +131,8 @@ export function resolveResourceName(name: string): ResourceInfo | undefined {
 export function groupVersions(): { group: string; version: string }[] {
   const seen = new Set<string>();
   const out: { group: string; version: string }[] = [];
-  for (const x of RESOURCES) {
+  // Storage versions first: a group's first version is its preferred one.
+  for (const x of [...RESOURCES, ...SERVED_BY_CONVERSION]) {
     const k = `${x.group}/${x.version}`;
     if (!seen.has(k)) { seen.add(k); out.push({ group: x.group, version: x.version }); }
   }

@@ -67,11 +67,20 @@ function hostPort(host: string, port: number): string {
 
 export async function execProbe(t: ProbeTarget, cmd: string[], timeoutMs: number): Promise<ProbeOutcome> {
   let timer: NodeJS.Timeout | undefined;
+  let session: Awaited<ReturnType<Runtime['exec']>> | undefined;
+  let timedOut = false;
   const timeout = new Promise<ProbeOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ result: 'Failure', output: `command ${JSON.stringify(cmd.join(' '))} timed out` }), timeoutMs);
+    timer = setTimeout(() => {
+      timedOut = true;
+      // As containerd's ExecSync does: a command past its timeout is killed, not left running.
+      session?.kill?.().catch(() => undefined);
+      resolve({ result: 'Failure', output: `command ${JSON.stringify(cmd.join(' '))} timed out` });
+    }, timeoutMs);
   });
   const run = (async (): Promise<ProbeOutcome> => {
     const s = await t.runtime.exec(t.containerId, { cmd, stdout: true, stderr: true });
+    session = s;
+    if (timedOut) s.kill?.().catch(() => undefined);
     const chunks: Buffer[] = [];
     let size = 0;
     const collect = (d: Buffer) => { if (size < MAX_OUTPUT) { chunks.push(d); size += d.length; } };

@@ -39,3 +39,19 @@ test('expandSlice', () => {
   assert.equal(expandSlice('a-b-c.slice'), '/a.slice/a-b.slice/a-b-c.slice');
   assert.equal(expandSlice('skiff.slice'), '/skiff.slice');
 });
+
+test('auto cgroup root: under the engine\'s own --cgroup-parent, else /', async () => {
+  const { autoCgroupRoot, parentOfContainerCgroup } = await import('../runtime/engine-cgroup-parent');
+  const fsv1: CgroupSetup = { driver: 'cgroupfs', version: 1 };
+  const sd: CgroupSetup = { driver: 'systemd', version: 2 };
+  assert.equal(parentOfContainerCgroup(`/docker/${ID}`, ID), '/docker');
+  assert.equal(parentOfContainerCgroup(`/skiff-lab/w1/pods/${ID}`, ID), '/skiff-lab/w1/pods');
+  assert.equal(parentOfContainerCgroup(`/system.slice/docker-${ID}.scope`, ID), '/system.slice');
+  assert.equal(parentOfContainerCgroup('/user.slice/session-1.scope', ID), undefined);
+  assert.equal(autoCgroupRoot(fsv1, '/docker'), '/');
+  assert.equal(autoCgroupRoot(fsv1, undefined), '/');
+  assert.equal(autoCgroupRoot(fsv1, '/skiff-lab/w1/pods'), '/skiff-lab/w1/pods');
+  assert.equal(podCgroupParent(fsv1, 'Burstable', UID, autoCgroupRoot(fsv1, '/skiff-lab/w1/pods')), `/skiff-lab/w1/pods/skiff/burstable/pod${UID}`);
+  assert.equal(autoCgroupRoot(sd, '/system.slice'), '/');
+  assert.equal(autoCgroupRoot(sd, '/lab.slice/lab-w1.slice'), 'lab-w1.slice');
+});

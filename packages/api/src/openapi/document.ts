@@ -8,7 +8,7 @@
  * `application/strategic-merge-patch+json`) and `explain`.
  */
 import { createHash } from 'crypto';
-import { type ResourceInfo, type SubresourceInfo, RESOURCES, groupVersions } from '../resources';
+import { type ResourceInfo, type SubresourceInfo, RESOURCES, SERVED_BY_CONVERSION, groupVersions } from '../resources';
 import { META_V1, REF_PREFIX, type Schema, type GroupVersionKind, loadSchemas, refName, schemaNameFor } from './schemas';
 
 export interface OpenApiParameter {
@@ -354,7 +354,7 @@ function build(group: string, version: string): Built | null {
   const key = gvKey(group, version);
   const cached = built.get(key);
   if (cached !== undefined) return cached;
-  const resources = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const resources = [...RESOURCES, ...SERVED_BY_CONVERSION].filter((r) => r.group === group && r.version === version);
   if (resources.length === 0) { built.set(key, null); return null; }
 
   const paths: Record<string, OpenApiPathItem> = {};

@@ -1,4 +1,4 @@
-import { RESOURCES, ResourceInfo, groupVersions } from '@skiff/api';
+import { RESOURCES, SERVED_BY_CONVERSION, ResourceInfo, groupVersions } from '@skiff/api';
 
 /** Resources served by handlers rather than stored: reviews that answer questions about the caller. */
 export const VIRTUAL_RESOURCES: ResourceInfo[] = [
@@ -10,7 +10,7 @@ export const VIRTUAL_RESOURCES: ResourceInfo[] = [
 export const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
 function all(): ResourceInfo[] {
-  return [...RESOURCES, ...VIRTUAL_RESOURCES];
+  return [...RESOURCES, ...SERVED_BY_CONVERSION, ...VIRTUAL_RESOURCES];
 }
 
 function allGroupVersions(): { group: string; version: string }[] {

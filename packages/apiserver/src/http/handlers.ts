@@ -24,18 +24,18 @@ export interface HandlerContext {
 
 type Query = Record<string, unknown>;
 
-function q(req: Request, name: string): string | undefined {
+export function q(req: Request, name: string): string | undefined {
   const v = (req.query as Query)[name];
   if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
   return v === undefined ? undefined : String(v);
 }
 
-function qBool(req: Request, name: string): boolean {
+export function qBool(req: Request, name: string): boolean {
   const v = q(req, name);
   return v === 'true' || v === '1';
 }
 
-function qInt(req: Request, name: string): number | undefined {
+export function qInt(req: Request, name: string): number | undefined {
   const v = q(req, name);
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
@@ -43,7 +43,7 @@ function qInt(req: Request, name: string): number | undefined {
   return n;
 }
 
-function writeOpts(req: Request, user?: UserInfo): WriteOptions & { fieldValidation: string } {
+export function writeOpts(req: Request, user?: UserInfo): WriteOptions & { fieldValidation: string } {
   const dryRun = q(req, 'dryRun');
   if (dryRun !== undefined && dryRun !== 'All' && dryRun !== '') throw StatusError.badRequest(`dryRun: Unsupported value: "${dryRun}": supported values: "All"`);
   const fv = q(req, 'fieldValidation') ?? 'Warn';
@@ -57,7 +57,7 @@ function writeOpts(req: Request, user?: UserInfo): WriteOptions & { fieldValidat
   return opts;
 }
 
-function includeObject(req: Request): 'None' | 'Object' | 'Metadata' {
+export function includeObject(req: Request): 'None' | 'Object' | 'Metadata' {
   const v = q(req, 'includeObject');
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
@@ -66,7 +66,7 @@ function includeObject(req: Request): 'None' | 'Object' | 'Metadata' {
  * Checks a decoded body against the kind's schema: unknown fields per fieldValidation
  * (Strict: 400 naming them; Warn: Warning headers) and values of the wrong JSON type (400).
  */
-function checkBody(res: Response, info: ResourceInfo, body: unknown, fieldValidation: string, what = 'object'): KObject {
+export function checkBody(res: Response, info: ResourceInfo, body: unknown, fieldValidation: string, what = 'object'): KObject {
   if (!isPlainObject(body)) {
     throw StatusError.badRequest(`the body of the request must be a JSON or YAML ${what}, got ${body === undefined ? 'nothing' : Array.isArray(body) ? 'an array' : typeof body}`);
   }
@@ -228,7 +228,7 @@ export async function handleResource(ctx: HandlerContext, ri: RequestInfo, req: 
 }
 
 /** Strategic merge patch directives are not fields; leave them out of the unknown-field check. */
-function stripDirectives(v: unknown): unknown {
+export function stripDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripDirectives);
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
@@ -239,7 +239,7 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
-async function deleteOpts(req: Request): Promise<DeleteOptions> {
+export async function deleteOpts(req: Request): Promise<DeleteOptions> {
   const decoded = (await decodeBody(req)).value;
   const body = isPlainObject(decoded) ? decoded : {};
   const opts: DeleteOptions = {};

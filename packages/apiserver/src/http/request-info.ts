@@ -1,4 +1,4 @@
-import { findByPlural, ResourceInfo } from '@skiff/api';
+import { findServedByPlural, ResourceInfo } from '@skiff/api';
 
 /** What a resource URL names, parsed the way the Kubernetes API server parses it. */
 export interface RequestInfo {
@@ -42,7 +42,7 @@ export function parseResourcePath(path: string): RequestInfo | undefined {
   }
   const resourceName = rest[0];
   if (!resourceName) return undefined;
-  const info: RequestInfo = { group, version, resourceName, resource: findByPlural(group, version, resourceName) };
+  const info: RequestInfo = { group, version, resourceName, resource: findServedByPlural(group, version, resourceName) };
   if (namespace !== undefined) info.namespace = namespace;
   if (rest[1] !== undefined) info.name = rest[1];
   if (rest[2] !== undefined) info.subresource = rest.slice(2).join('/');

@@ -13,6 +13,7 @@ import {
 } from './discovery';
 import { handleResource, HandlerContext, PodStreams } from './handlers';
 import { parseResourcePath } from './request-info';
+import { handleConvertedResource, isConvertedRequest } from './converted-resource';
 import { decodeBody } from './body';
 import * as hooks from '../registry/api-hooks';
 
@@ -191,7 +192,7 @@ export function createApiApp(opts: ApiServerOptions): express.Express {
       next(new StatusError(404, 'NotFound', `the server could not find the requested resource`));
       return;
     }
-    handleResource(ctx, ri, req, res, req.skiffUser).catch(next);
+    (isConvertedRequest(ri) ? handleConvertedResource : handleResource)(ctx, ri, req, res, req.skiffUser).catch(next);
   });
 
   app.use((_req, _res, next) => { next(new StatusError(404, 'NotFound', 'the server could not find the requested resource')); });

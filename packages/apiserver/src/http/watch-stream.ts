@@ -16,6 +16,8 @@ export interface WatchStreamOptions {
   bookmarkIntervalMs: number;
   /** Upper bound for watches without timeoutSeconds. */
   maxTimeoutSeconds: number;
+  /** A version served by conversion: events are converted from the storage version `info` names. */
+  servedAs?: { info: ResourceInfo; convert(obj: KObject): KObject };
 }
 
 /**
@@ -60,14 +62,15 @@ export async function serveWatch(
     if (opts.asTable && ev.type !== 'ERROR' && ev.type !== 'BOOKMARK') {
       const table = buildTable(info, [ev.object], { includeObject: opts.includeObject, now: new Date(), resourceVersion: lastRV, omitHeaders: !firstTable });
       firstTable = false;
+      if (opts.servedAs && opts.includeObject === 'Object') for (const row of table.rows) row.object = opts.servedAs.convert(ev.object);
       write(ev.type, table);
       return;
     }
-    write(ev.type, ev.object);
+    write(ev.type, opts.servedAs && ev.type !== 'ERROR' ? opts.servedAs.convert(ev.object) : ev.object);
   };
 
   const bookmark = (): void => {
-    const obj: KObject = { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: lastRV } };
+    const obj: KObject = { kind: info.kind, apiVersion: apiVersionOf(opts.servedAs?.info ?? info), metadata: { resourceVersion: lastRV } };
     write('BOOKMARK', obj);
   };
 
@@ -90,7 +93,7 @@ export async function serveWatch(
     sendHeader();
     if (opts.sendInitialEvents && opts.allowWatchBookmarks) {
       // The end of the initial events, as Kubernetes marks it for watch-list clients.
-      const obj: KObject = { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: lastRV, annotations: { 'k8s.io/initial-events-end': 'true' } } };
+      const obj: KObject = { kind: info.kind, apiVersion: apiVersionOf(opts.servedAs?.info ?? info), metadata: { resourceVersion: lastRV, annotations: { 'k8s.io/initial-events-end': 'true' } } };
       write('BOOKMARK', obj);
     }
   } catch (e) {

@@ -114,23 +114,27 @@ export async function portForward(ctx: Ctx, args: string[]): Promise<number> {
   for (const p of pairs) {
     let port = p.local;
     let listened = 0;
+    const failures: string[] = [];
     for (const host of hosts) {
       const srv = net.createServer((s) => handle(s, { ...p, local: port }));
       const ok = await new Promise<boolean>((resolve) => {
         srv.once('error', () => resolve(false));
         srv.listen({ host, port, exclusive: true }, () => resolve(true));
       });
+      const v6 = host.includes(':');
       if (!ok) {
-        if (host !== '::1') ctx.err(`Unable to listen on port ${port}: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 ${host}:${port}: bind: address already in use]\n`);
+        failures.push(`unable to create listener: Error listen tcp${v6 ? '6' : '4'} ${v6 ? `[${host}]` : host}:${port}: bind: address already in use`);
         continue;
       }
       listened++;
       servers.push(srv);
       port = (srv.address() as net.AddressInfo).port;
-      ctx.out(`Forwarding from ${host.includes(':') ? `[${host}]` : host}:${port} -> ${p.remote}\n`);
+      ctx.out(`Forwarding from ${v6 ? `[${host}]` : host}:${port} -> ${p.remote}\n`);
     }
     if (listened === 0) {
       ws.close();
+      for (const srv of servers) srv.close();
+      ctx.err(`Unable to listen on port ${p.local}: Listeners failed to create with the following errors: [${failures.join(' ')}]\n`);
       throw cliError(`unable to listen on any of the requested ports: [{${p.local} ${p.remote}}]`);
     }
   }

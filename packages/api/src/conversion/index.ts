@@ -1,0 +1,3 @@
+export * from './conversion-error';
+export * from './hpa-v1-conversion';
+export * from './version-converters';

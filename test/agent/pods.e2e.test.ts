@@ -198,6 +198,9 @@ describe('pods on a joined skiff-agent', { skip }, () => {
       assert.equal(ev.type, 'Warning');
       assert.equal(ev.involvedObject.fieldPath, 'spec.containers{main}');
       await node.waitEvent('liveness', 'Killing', /Container main failed liveness probe, will be restarted/);
+      // It never passed a probe: the event suggests a startupProbe.
+      const hint = await node.waitEvent('liveness', 'ProbeWarning', /before it ever became ready; .*add a startupProbe/);
+      assert.equal(hint.type, 'Warning');
       const restarts = (await node.k(['get', 'pod', 'liveness', '--no-headers'])).trim().split(/\s+/)[3] ?? '';
       assert.ok(Number(restarts) >= 2, `RESTARTS column ${restarts}`);
     });

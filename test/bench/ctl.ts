@@ -23,15 +23,20 @@ export async function benchCtl(): Promise<void> {
     const ours = (): Promise<unknown> => run(process.execPath, [skiffctl, '--kubeconfig', cp.kubeconfig, '--cache-dir', cache, 'get', 'pods']);
     // warm both discovery caches (and the OS page cache)
     for (let i = 0; i < 2; i++) { await kubectl(); await ours(); }
+    // the floor: Node starting and exiting (NODE_EXTRA_CA_CERTS, when set, makes Node 20 load a trust store at start)
+    const bare = (): Promise<unknown> => run(process.execPath, ['-e', '0']);
     const k: number[] = [];
     const s: number[] = [];
+    const b: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       k.push(await timeIt(kubectl));
       s.push(await timeIt(ours));
+      b.push(await timeIt(bare));
     }
     printPairs(`get pods (${PODS} pods, ${RUNS} runs each, warm discovery cache; "raw" = kubectl 1.32)`, [
       { name: 'get pods p50', ours: percentile(s, 50), raw: percentile(k, 50), goal: 1.5 },
       { name: 'get pods p90', ours: percentile(s, 90), raw: percentile(k, 90) },
+      { name: 'node -e 0 p50 (Node alone)', ours: percentile(b, 50), raw: percentile(k, 50) },
     ]);
   } finally {
     await cp.stop();

@@ -3,7 +3,8 @@
  * filled with low-priority pods; a high-priority pod that fits nowhere makes the scheduler
  * in skiff-master preempt one victim (deleted gracefully, removed once its hollow node
  * reports it stopped, a `Preempted` event recorded), nominate the node in
- * status.nominatedNodeName, and bind the pod there once the victim is gone.
+ * status.nominatedNodeName, and bind the pod there once the victim is gone. The victim gets
+ * DisruptionTarget=True (PreemptionByScheduler) before its deletion.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,7 @@ describe('preemption on hollow nodes', () => {
     const victim = watch!.get(gone[0]!)!;
     assert.equal(victim.history[0]!.pod.spec?.nodeName ?? victim.pod.spec?.nodeName, node);
     assert.ok(victim.history.some((h) => h.pod.metadata?.deletionTimestamp), 'the victim was deleted gracefully (deletionTimestamp first)');
+    assert.ok(victim.history.some((h) => h.pod.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.reason === 'PreemptionByScheduler')), 'DisruptionTarget=True/PreemptionByScheduler on the victim');
     for (const n of lows.filter((x) => x !== gone[0])) assert.ok(isRunning(watch!.get(n)!.pod) && !watch!.get(n)!.deleted, `${n} kept running`);
 
     const events = await waitFor('the Preempted event', async () => {

@@ -291,6 +291,20 @@ spec:
     await same(['auth', 'bogus'], 1);
   });
 
+  it('refuses a server whose certificate the kubeconfig CA did not sign, like kubectl', async () => {
+    const key = join(work, 'other-ca.key');
+    const crt = join(work, 'other-ca.crt');
+    const gen = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-subj', '/CN=other-ca', '-days', '1']);
+    assert.equal(gen.code, 0, gen.stderr);
+    const kc = join(work, 'other-ca.kubeconfig');
+    writeFileSync(kc, readFileSync(cp.kubeconfig, 'utf8').replace(/certificate-authority-data: .*/, `certificate-authority-data: ${readFileSync(crt).toString('base64')}`));
+    const args = ['--kubeconfig', kc, 'get', 'pods'];
+    const [k, s] = await Promise.all([run('kubectl', ['--cache-dir', join(work, 'other-kcache'), ...args]), run(process.execPath, [SKIFFCTL, '--cache-dir', join(work, 'other-scache'), ...args])]);
+    assert.deepEqual(normalise(s, extra), normalise(k, extra));
+    assert.equal(k.code, 1);
+    assert.match(k.stderr, /certificate signed by unknown authority/);
+  });
+
   it('autoscale, get hpa', async () => {
     await twin(['autoscale', 'deployment', '@app', '--min=2', '--max=5', '--cpu-percent=80', '--dry-run=client', '-o', 'json'], 0);
     await twin(['autoscale', 'deploy/@app', '--max=5', '--dry-run=client', '-o', 'yaml'], 0);
@@ -304,7 +318,6 @@ spec:
     } else assert.deepEqual(s, k);
     await twin(['get', 'hpa', '@app', '-o', 'jsonpath={.apiVersion} {.spec}'], 0);
     await twin(['get', 'horizontalpodautoscalers.v1.autoscaling', '@app', '-o', 'jsonpath={.apiVersion} {.spec}'], 0);
-    await twin(['autoscale', 'deploy/@app', '--max=5'], 1); // AlreadyExists
     await twin(['autoscale', 'deploy/@app', '--min=2'], 1);
     await twin(['autoscale', 'deploy/@app', '--min=6', '--max=5'], 1);
     await twin(['autoscale', 'deploy/@app', '--max=0'], 1);

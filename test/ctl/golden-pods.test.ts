@@ -152,6 +152,26 @@ describe('skiffctl pod commands print what kubectl prints', { skip }, () => {
     assert.equal(sc, kc);
   });
 
+  it('logs and exec on deployment/NAME pick a pod as kubectl does', async () => {
+    const deploy = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo', labels: { app: 'echo' } },
+      spec: {
+        replicas: 2, selector: { matchLabels: { app: 'echo' } },
+        template: { metadata: { labels: { app: 'echo' } }, spec: { terminationGracePeriodSeconds: 1, containers: [busybox('main', 'echo hello-from-echo; sleep 3600')] } },
+      },
+    };
+    await node.k(['create', '-f', '-'], { input: JSON.stringify(deploy) });
+    await waitFor('2 echo pods Ready', async () => {
+      const out = (await node.kubectl(['get', 'pods', '-l', 'app=echo', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}'])).stdout;
+      return out.trim() === 'True True';
+    }, 120_000, 1000);
+    const r = await same(['logs', 'deployment/echo'], 0);
+    assert.match(r.stderr, /^Found 2 pods, using pod\/echo-<hash>\n$/);
+    assert.equal(r.stdout, 'hello-from-echo\n');
+    await same(['logs', 'deploy/echo', '--timestamps'], 0);
+    await same(['exec', 'deploy/echo', '--', 'echo', 'hi'], 0);
+  });
+
   it('exec: stdout and stderr, stdin with -i, the remote exit code', async () => {
     await same(['exec', 'logger', '-c', 'main', '--', 'sh', '-c', 'echo out; echo err >&2'], 0);
     await same(['exec', 'logger', '--', 'echo', 'defaulted'], 0);
@@ -211,6 +231,15 @@ describe('skiffctl pod commands print what kubectl prints', { skip }, () => {
     k2.proc.kill('SIGINT');
     s2.proc.kill('SIGINT');
     await Promise.all([k2.exited, s2.exited]);
+    // a local port already taken on both addresses
+    const busy = await freePort();
+    const { createServer } = await import('node:net');
+    const holders = ['127.0.0.1', '::1'].map((host) => createServer().listen(busy, host));
+    try {
+      await same(['port-forward', 'web', `${busy}:80`], 1, { sequential: true });
+    } finally {
+      for (const h of holders) h.close();
+    }
     await same(['port-forward', 'nope', '8080:80'], 1);
     await same(['port-forward', 'web'], 1);
     await same(['port-forward', 'web', '99999'], 1);
@@ -265,6 +294,20 @@ describe('skiffctl pod commands print what kubectl prints', { skip }, () => {
     await same(['exec', 'nope', '--', 'true'], 1);
     await same(['exec', 'logger', '-c', 'nope', '--', 'true'], 1);
     await same(['exec', 'logger'], 1);
+    await same(['attach', 'nope'], 1);
+  });
+
+  it('attach: stderr notes, then SIGINT', async () => {
+    const k = kubectlBg(['attach', 'logger', '-c', 'side']);
+    const s = skiffctlBg(['attach', 'logger', '-c', 'side']);
+    await waitFor('both attached', async () => k.err().includes('try pressing enter') && s.err().includes('try pressing enter'), 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    k.proc.kill('SIGINT');
+    s.proc.kill('SIGINT');
+    const [kc, sc] = await Promise.all([k.exited, s.exited]);
+    assert.equal(s.err(), k.err());
+    assert.equal(s.out(), k.out());
+    assert.equal(sc, kc);
   });
 
   it('drain: unmanaged and emptyDir pods refused, then --force evicts', async () => {

@@ -242,9 +242,14 @@ describe('service networking on the 3-node lab', { skip, timeout: 900_000 }, () 
       }, 30_000, 1000);
       assert.equal(fromHost, 'solo', `host -> ${NODES[i]}`);
       const other = NODES[(i + 1) % 3]!;
-      const r = await inNode(other, 'timeout', ['5', 'busybox', 'wget', '-qO-', `http://${addr}:${nodePort}/`]);
-      assert.equal(r.code, 0, `${other} -> ${addr}:${nodePort}: ${r.stderr}`);
-      assert.equal(r.stdout.trim(), 'solo');
+      let tries = 0;
+      const fromOther = await waitFor(`${other} -> ${addr}:${nodePort}`, async () => {
+        tries++;
+        const r = await inNode(other, 'timeout', ['5', 'busybox', 'wget', '-qO-', `http://${addr}:${nodePort}/`]);
+        return r.code === 0 ? r.stdout.trim() : undefined;
+      }, 30_000, 1000);
+      if (tries > 1) process.stderr.write(`NodePort: ${other} -> ${addr} answered at try ${tries}\n`);
+      assert.equal(fromOther, 'solo', `${other} -> ${NODES[i]}`);
     }
   });
 
@@ -322,6 +327,7 @@ describe('service networking on the 3-node lab', { skip, timeout: 900_000 }, () 
     for (const c of ['SKIFF-SERVICES', 'SKIFF-NODEPORTS', 'SKIFF-POSTROUTING', 'SKIFF-MARK-MASQ', 'SKIFF-PROXY-GUARD']) assert.ok(chains.includes(c), `${c} exists`);
     assert.ok(chains.some((c) => c.startsWith('SKIFF-SVC-')) && chains.some((c) => c.startsWith('SKIFF-SEP-')));
     assert.ok(chains.includes('DOCKER'), 'Docker\'s chains are left in place');
+    assert.match(save, /^-A FORWARD -j SKIFF-LAB-PODS$/m, 'the lab\'s own SKIFF-LAB-PODS jump is not unhooked by the proxy');
     // Rules Skiff adds to builtin chains only jump to its own chains.
     for (const line of save.split('\n').filter((l) => /^-A (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) .*skiff/i.test(l))) {
       assert.match(line, /-j SKIFF-/, line);

@@ -16,7 +16,7 @@
  * when every check passed. Not part of CI. Holds /tmp/skiff-lab.lock while it
  * runs and always brings the lab down.
  */
-import { LabHarness, podInfo, sleep, waitFor, type PodInfo } from '../lab/lab-harness';
+import { LabHarness, podInfo, sh, sleep, waitFor, type PodInfo } from '../lab/lab-harness';
 
 interface Options { minutes: number; opEvery: number; killEvery: number; downFor: number; seed: number }
 
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   const figures = {
     ops: { scale: 0, roll: 0 }, kills: { agent: 0, master: 0, etcd: 0, dockerd: 0 } as Record<Kind, number>,
-    convergeMs: [] as number[], superseded: 0, apiErrors: 0, restartFailures: 0, recoveryMs: [] as number[],
+    convergeMs: [] as number[], superseded: 0, apiErrors: 0, restartFailures: 0, recoveryMs: [] as number[], labJumpLost: 0,
   };
   let failures: string[] = [];
   try {
@@ -129,17 +129,23 @@ async function main(): Promise<void> {
     const upMs = await h.up(['--nodes', '3', '--masters', '2', '--node-monitor-grace-period', '20s', '--pod-eviction-timeout', '10s']);
     log(`lab up in ${(upMs / 1000).toFixed(1)} s`);
 
-    /** kubectl through whichever master answers. */
+    /** kubectl through whichever master answers: on a connection error the other master is tried at once, and kept when it answers. */
     const kk = async (args: string[], input?: string): Promise<string> => {
+      let last = '';
       for (let attempt = 0; attempt < 4; attempt++) {
-        const r = await h.kubectl(args, input !== undefined ? { input } : {});
-        if (r.code === 0) return r.stdout;
-        figures.apiErrors++;
-        if (/connection refused|Unable to connect|i\/o timeout|EOF|context deadline|TLS handshake/i.test(r.stderr)) h.master = 1 - h.master;
-        if (attempt === 3) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-        await sleep(1000);
+        for (const m of [h.master, 1 - h.master]) {
+          const r = await h.kubectl(args, { master: m, ...(input !== undefined ? { input } : {}) });
+          if (r.code === 0) {
+            h.master = m;
+            return r.stdout;
+          }
+          figures.apiErrors++;
+          last = r.stderr.trim();
+          if (!/connection refused|Unable to connect|i\/o timeout|EOF|context deadline|TLS handshake|no route/i.test(r.stderr)) break;
+        }
+        await sleep(1000 * (attempt + 1));
       }
-      throw new Error('unreachable');
+      throw new Error(`kubectl ${args.join(' ')}: ${last}`);
     };
     const declared: Declared = { replicas: 4, rev: 1 };
     const apply = (): Promise<string> => kk(['apply', '-f', '-'], JSON.stringify(deployment(declared)));
@@ -163,8 +169,20 @@ async function main(): Promise<void> {
     let restart: { at: number; what: string; member: string; kind: Kind; killedAt: number } | undefined;
     const pendingRecovery: { member: string; since: number }[] = [];
 
+    let jumpMissingSince: number | undefined;
+    let needApply = false;
     while (!stopping && Date.now() < end) {
       const now = Date.now();
+      // The lab's host FORWARD jump: without it the bridge drops everything between members. Something
+      // else on the host (a host agent's proxier) may remove it; report that instead of blaming the lab.
+      const jump = await sh('iptables', ['-C', 'FORWARD', '-j', 'SKIFF-LAB-FWD'], { timeoutMs: 10_000 });
+      if (jump.code !== 0 && jumpMissingSince === undefined) {
+        jumpMissingSince = now;
+        figures.labJumpLost++;
+        log('WARNING: the host FORWARD jump to SKIFF-LAB-FWD was removed by another process; lab members cannot reach each other');
+      } else if (jump.code === 0) {
+        jumpMissingSince = undefined;
+      }
       try {
         if (now >= nextOp) {
           if (pendingOp !== undefined) figures.superseded++;
@@ -177,9 +195,19 @@ async function main(): Promise<void> {
             figures.ops.roll++;
             log(`op: roll to REV=${declared.rev} (${declared.replicas} replicas)`);
           }
-          await apply();
-          pendingOp = Date.now();
+          needApply = true;
           nextOp += o.opEvery * 1000;
+        }
+        // The declared state is applied until the API takes it (a master or etcd may be down right now).
+        if (needApply) {
+          try {
+            await apply();
+            needApply = false;
+            pendingOp = Date.now();
+          } catch (e) {
+            figures.apiErrors++;
+            log(`apply failed, retrying next round: ${(e as Error).message.split('\n')[0]}`);
+          }
         }
         if (!restart && now >= nextKill) {
           // Random order, but every kind once per four kills (a short run still covers them all).
@@ -234,6 +262,7 @@ async function main(): Promise<void> {
     }
     // Every member back (an `up` on the running lab starts whatever is missing).
     await h.labOk(['up', '--nodes', '3', '--masters', '2', '--no-merge-kubeconfig'], 400_000);
+    if (needApply) await apply();
 
     log('settling: waiting for the declared state');
     const settleStart = Date.now();
@@ -256,6 +285,7 @@ async function main(): Promise<void> {
       `  convergence after an operation: ${stats(figures.convergeMs)}; operations superseded before converging: ${figures.superseded}`,
       `  recovery (kill -> restarted and converged): ${stats(figures.recoveryMs)}`,
       `  final settle: ${(settleMs / 1000).toFixed(1)} s; kubectl errors retried: ${figures.apiErrors}`,
+      ...(figures.labJumpLost ? [`  ENVIRONMENT: the lab's host FORWARD jump was removed by another process ${figures.labJumpLost} time(s) (figures above are not the lab's)`] : []),
       `  checks: ${failures.length ? `FAILED\n    - ${failures.join('\n    - ')}` : 'all passed (objects as declared, no pod lost or duplicated, no container without a pod)'}`,
       '',
     ].join('\n'));

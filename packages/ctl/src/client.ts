@@ -115,9 +115,15 @@ export class ApiClient {
   constructor(readonly config: RestConfig, readonly command = 'skiffctl') {
     this.url = new URL(config.server);
     const isHttps = this.url.protocol === 'https:';
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecure })
-      : new http.Agent({ keepAlive: true });
+    // with a kubeconfig CA, verify against it without Node building its bundled root store (ca-agent.ts)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const roots = isHttps && config.ca && !config.insecure ? (require('./ca-agent') as typeof import('./ca-agent')).parseCaBundle(config.ca) : undefined;
+    this.agent = roots
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ? new (require('./ca-agent') as typeof import('./ca-agent')).CaAgent(roots, { keepAlive: true, cert: config.cert, key: config.key })
+      : isHttps
+        ? new https.Agent({ keepAlive: true, ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecure })
+        : new http.Agent({ keepAlive: true });
   }
 
   /** host[:port] as kubectl names the server in connection errors. */

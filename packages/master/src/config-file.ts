@@ -36,6 +36,7 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   nodeMonitorGracePeriod: ['--node-monitor-grace-period', positiveMs],
   podEvictionTimeout: ['--pod-eviction-timeout', positiveMs],
   horizontalPodAutoscalerSyncPeriod: ['--horizontal-pod-autoscaler-sync-period', positiveDuration],
+  localVolumeDir: ['--local-volume-dir', path],
 };
 
 /** The keys a master config file may hold, in the order they are documented. */

@@ -28,6 +28,8 @@ export interface MasterConfig {
   nodeCertValidityMs: number;
   /** How often each HorizontalPodAutoscaler is evaluated. */
   hpaSyncPeriodMs: number;
+  /** Where provisioned local PersistentVolumes live on each node (`<dir>/<pv-name>`). */
+  localVolumeDir: string;
 }
 
 export { ConfigError };
@@ -41,6 +43,7 @@ const FLAGS: Record<string, string> = {
   '--node-monitor-grace-period': 'nodeMonitorGracePeriodMs', '--pod-eviction-timeout': 'podEvictionTimeoutMs',
   '--node-cert-validity': 'nodeCertValidityMs',
   '--horizontal-pod-autoscaler-sync-period': 'hpaSyncPeriodMs',
+  '--local-volume-dir': 'localVolumeDir',
 };
 
 /** `15s`, `1m30s`, `500ms` (Kubernetes' duration flags) or a bare number of milliseconds. */
@@ -93,7 +96,9 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     podEvictionTimeoutMs: raw.podEvictionTimeoutMs === '0' ? 0 : durationMs('--pod-eviction-timeout', raw.podEvictionTimeoutMs, 300_000),
     nodeCertValidityMs: durationMs('--node-cert-validity', raw.nodeCertValidityMs, 365 * 86_400_000),
     hpaSyncPeriodMs: durationMs('--horizontal-pod-autoscaler-sync-period', raw.hpaSyncPeriodMs, 15_000),
+    localVolumeDir: raw.localVolumeDir ?? '/var/lib/skiff/volumes',
   };
+  if (!cfg.localVolumeDir.startsWith('/')) throw new ConfigError(`--local-volume-dir: must be an absolute path, got "${cfg.localVolumeDir}"`);
   if (raw.logFile) cfg.logFile = raw.logFile;
   if (raw.tokenAuthFile) cfg.tokenAuthFile = raw.tokenAuthFile;
   return cfg;

@@ -63,6 +63,7 @@ export class Master {
       registry, log: log.child({ component: 'controller-manager' }),
       nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: cfg.podEvictionTimeoutMs,
       podMetrics: statsPodMetricsSource(new NodeStatsCache(this.tunnels, log.child({ component: 'hpa-metrics' }))), hpaSyncPeriodMs: cfg.hpaSyncPeriodMs,
+      localVolumeDir: cfg.localVolumeDir,
     });
 
     const app = createApiApp({

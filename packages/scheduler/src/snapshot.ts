@@ -58,14 +58,27 @@ export function newNodeInfo(node: Node): NodeInfo {
   };
 }
 
+/** What addPod needs of a pod, computed once per pod object (snapshots are rebuilt often). */
+const placementCache = new WeakMap<Pod, { requested: [string, number][]; nonZero: [string, number][]; ports: HostPort[] }>();
+
+function placementOf(pod: Pod): { requested: [string, number][]; nonZero: [string, number][]; ports: HostPort[] } {
+  let p = placementCache.get(pod);
+  if (!p) {
+    p = { requested: Object.entries(podRequests(pod)), nonZero: Object.entries(podRequests(pod, { nonZero: true })), ports: hostPortsOf(pod) };
+    placementCache.set(pod, p);
+  }
+  return p;
+}
+
 /** Places a pod on a NodeInfo (the snapshot builder and the scheduler's assume step). */
 export function addPod(info: NodeInfo, pod: Pod): void {
   info.pods.push(pod);
-  for (const [k, v] of Object.entries(podRequests(pod))) info.requested[k] = (info.requested[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(podRequests(pod, { nonZero: true }))) info.nonZeroRequested[k] = (info.nonZeroRequested[k] ?? 0) + v;
+  const placement = placementOf(pod);
+  for (const [k, v] of placement.requested) info.requested[k] = (info.requested[k] ?? 0) + v;
+  for (const [k, v] of placement.nonZero) info.nonZeroRequested[k] = (info.nonZeroRequested[k] ?? 0) + v;
   info.requested.pods = (info.requested.pods ?? 0) + 1;
   info.nonZeroRequested.pods = (info.nonZeroRequested.pods ?? 0) + 1;
-  info.usedPorts.push(...hostPortsOf(pod));
+  if (placement.ports.length) info.usedPorts.push(...placement.ports);
   if (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) info.podsWithRequiredAntiAffinity.push(pod);
   const owner = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller)?.uid;
   if (owner && !pod.metadata?.deletionTimestamp) info.ownerCounts.set(owner, (info.ownerCounts.get(owner) ?? 0) + 1);

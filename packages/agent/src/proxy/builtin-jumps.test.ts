@@ -77,3 +77,20 @@ COMMIT
 `);
   assert.equal(renderCleanup('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n'), '');
 });
+
+test('other SKIFF- chains (the lab\'s) are neither unhooked by a jump repair nor removed by cleanup', () => {
+  const listing = [
+    '-P FORWARD ACCEPT',
+    '-A FORWARD -j SKIFF-LAB-PODS',
+    '-A FORWARD -m comment --comment "skiff service range guard" -j SKIFF-PROXY-GUARD',
+    '-A FORWARD -m comment --comment "skiff forwarding rules" -j SKIFF-FORWARD',
+    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "skiff service portals" -j SKIFF-SERVICES',
+    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "skiff externally-visible service portals" -j SKIFF-EXTERNAL-SERVICES',
+  ].join('\n');
+  const repair = planJumpRepair(listing, 'FORWARD', forward);
+  assert.ok(repair.length > 0, 'ours do not head the chain');
+  assert.ok(repair.every((l) => !l.includes('SKIFF-LAB-PODS')), repair.join('\n'));
+  const save = '*filter\n:FORWARD ACCEPT [0:0]\n:SKIFF-LAB-PODS - [0:0]\n:SKIFF-PROXY-GUARD - [0:0]\n-A FORWARD -j SKIFF-LAB-PODS\n-A FORWARD -j SKIFF-PROXY-GUARD\n-A SKIFF-LAB-PODS -s 10.244.0.0/16 -j ACCEPT\nCOMMIT\n';
+  assert.deepEqual(skiffChains(save).filter, ['SKIFF-PROXY-GUARD']);
+  assert.equal(renderCleanup(save), '*filter\n:SKIFF-PROXY-GUARD - [0:0]\n-D FORWARD -j SKIFF-PROXY-GUARD\n-X SKIFF-PROXY-GUARD\nCOMMIT\n');
+});

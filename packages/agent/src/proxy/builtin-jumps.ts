@@ -1,4 +1,4 @@
-import { CHAIN_PREFIX } from './chain-names';
+import { isProxyChain } from './chain-names';
 import type { IptablesRunner, IptablesTable } from './iptables-runner';
 import { builtinJumps, type BuiltinJump } from './render-iptables';
 
@@ -30,7 +30,7 @@ function quoteArg(a: string): string {
 export function planJumpRepair(listing: string, chain: string, wanted: BuiltinJump[]): string[] {
   const rules = listing.split('\n').filter((l) => l.startsWith(`-A ${chain} `)).map(splitRule);
   const head = rules.slice(0, wanted.length).map(target);
-  const ours = rules.filter((r) => target(r)?.startsWith(CHAIN_PREFIX));
+  const ours = rules.filter((r) => isProxyChain(target(r)));
   if (ours.length === wanted.length && wanted.every((w, i) => head[i] === target(w.args))) return [];
   return [
     ...ours.map((r) => ['-D', ...r.slice(1)].map(quoteArg).join(' ')),
@@ -81,7 +81,7 @@ export function skiffChains(save: string): Record<IptablesTable, string[]> {
   let table: string | undefined;
   for (const line of save.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1).trim();
-    else if (line.startsWith(`:${CHAIN_PREFIX}`) && (table === 'nat' || table === 'filter')) out[table].push(line.slice(1).split(' ')[0]!);
+    else if (line.startsWith(':') && (table === 'nat' || table === 'filter') && isProxyChain(line.slice(1).split(' ')[0])) out[table].push(line.slice(1).split(' ')[0]!);
   }
   return out;
 }
@@ -100,7 +100,7 @@ export function renderCleanup(save: string): string {
     if ((table !== 'nat' && table !== 'filter') || !line.startsWith('-A ')) continue;
     const args = splitRule(line);
     const chain = args[1] ?? '';
-    if (!chain.startsWith(CHAIN_PREFIX) && target(args)?.startsWith(CHAIN_PREFIX)) deletes[table].push(['-D', ...args.slice(1)].map(quoteArg).join(' '));
+    if (!isProxyChain(chain) && isProxyChain(target(args))) deletes[table].push(['-D', ...args.slice(1)].map(quoteArg).join(' '));
   }
   const parts: string[] = [];
   for (const t of ['filter', 'nat'] as const) {

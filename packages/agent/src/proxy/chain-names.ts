@@ -11,6 +11,18 @@ export const FORWARD_CHAIN = 'SKIFF-FORWARD';
 /** Filter: rejects packets to the service range that no rule translated. */
 export const GUARD_CHAIN = 'SKIFF-PROXY-GUARD';
 
+const TOP_CHAINS: ReadonlySet<string> = new Set([SERVICES_CHAIN, NODEPORTS_CHAIN, POSTROUTING_CHAIN, MARK_MASQ_CHAIN, EXTERNAL_SERVICES_CHAIN, FORWARD_CHAIN, GUARD_CHAIN]);
+const PER_SERVICE_CHAIN = /^SKIFF-(SVC|SVL|EXT|SEP)-[A-Z0-9]{16}$/;
+
+/**
+ * One of the proxy's own chains: the fixed top-level ones or a hashed
+ * per-service one. Other SKIFF- chains (the lab's SKIFF-LAB-*, say) are not
+ * the proxy's to flush, delete or unhook.
+ */
+export function isProxyChain(name: string | undefined): boolean {
+  return !!name && (TOP_CHAINS.has(name) || PER_SERVICE_CHAIN.test(name));
+}
+
 /** The mark bit that asks SKIFF-POSTROUTING to masquerade (kube-proxy's 0x4000). */
 export const MASQ_MARK = '0x4000';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { endpointChain, portProtoHash } from './chain-names';
-import { renderIptables, type ProxyNodeConfig } from './render-iptables';
+import { renderIptables, renderServicePorts, type ProxyNodeConfig } from './render-iptables';
 import { servicePorts, type ProxyState } from './service-ports';
 
 const NODE: ProxyNodeConfig = { nodeName: 'node-1', nodeIP: '192.168.56.11', podCIDR: '10.244.1.0/24', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16' };
@@ -224,4 +224,17 @@ test('node-local DNS: the cluster DNS address goes to this node\'s server, ahead
     '-A SKIFF-SERVICES -m comment --comment "skiff node-local DNS" -m udp -p udp -d 10.96.0.10/32 --dport 53 -j DNAT --to-destination 10.244.1.1:53',
     '-A SKIFF-SERVICES -m comment --comment "skiff node-local DNS" -m tcp -p tcp -d 10.96.0.10/32 --dport 53 -j DNAT --to-destination 10.244.1.1:53',
   ]);
+});
+
+test('rendered text kept per service port object: reused as is, redone for another node config', () => {
+  const ports = servicePorts(fixture(), NODE.nodeName);
+  const first = renderServicePorts(ports, NODE);
+  assert.equal(first.text, FULL);
+  assert.equal(renderServicePorts(ports, NODE).text, FULL, 'same objects, same text');
+  const partial = renderServicePorts(ports, NODE, { changedServices: new Set(), existingNatChains: new Set(first.natChains) });
+  assert.equal(partial.writtenServicePorts, 0);
+  const other = { ...NODE, clusterCIDR: '10.200.0.0/16' };
+  const again = renderServicePorts(ports, other).text;
+  assert.equal(again, renderIptables(fixture(), other).text, 'another node config is not served from the cache');
+  assert.match(again, /-d 10\.96\.0\.20\/32 --dport 80 ! -s 10\.200\.0\.0\/16 -j SKIFF-MARK-MASQ/);
 });

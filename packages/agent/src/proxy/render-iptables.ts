@@ -219,13 +219,18 @@ export function renderIptables(state: ProxyState, node: ProxyNodeConfig, opts: R
  */
 interface PortFragment {
   chains: string[];
-  services: string[];
-  nodePorts: string[];
-  filterServices: string[];
-  filterExternal: string[];
+  /** Each a run of whole lines ending in a newline, or ''. */
+  services: string;
+  nodePorts: string;
+  filterServices: string;
+  filterExternal: string;
   /** `:chain - [0:0]` declarations and the rules of the port's own chains. */
-  chainDecls: string[];
-  chainRules: string[];
+  chainDecls: string;
+  chainRules: string;
+}
+
+function lines(out: string[]): string {
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 const fragments = new WeakMap<ServicePortInfo, { node: ProxyNodeConfig; f: PortFragment }>();
@@ -264,24 +269,19 @@ function portFragment(sp: ServicePortInfo, node: ProxyNodeConfig): PortFragment 
   }
   if (chains.length) writePortChains(nat, p, node);
   const f: PortFragment = {
-    chains, services: services.out, nodePorts: nodePorts.out, filterServices: filterServices.out, filterExternal: filterExternal.out,
-    chainDecls: chains.map((c) => `:${c} - [0:0]`), chainRules: nat.out,
+    chains, services: lines(services.out), nodePorts: lines(nodePorts.out), filterServices: lines(filterServices.out), filterExternal: lines(filterExternal.out),
+    chainDecls: lines(chains.map((c) => `:${c} - [0:0]`)), chainRules: lines(nat.out),
   };
   fragments.set(sp, { node, f });
   return f;
 }
 
 export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConfig, opts: RenderOptions = {}): RenderResult {
-  const filterServices = new Lines();
-  const filterExternal = new Lines();
   const filter = new Lines();
   const filterChains = [SERVICES_CHAIN, EXTERNAL_SERVICES_CHAIN, FORWARD_CHAIN, GUARD_CHAIN];
   const natTop = [SERVICES_CHAIN, NODEPORTS_CHAIN, POSTROUTING_CHAIN, MARK_MASQ_CHAIN];
-  const natChainLines: string[] = natTop.map((c) => `:${c} - [0:0]`);
-  const nat = new Lines();
   const top = new Lines();
   const services = new Lines();
-  const nodePorts = new Lines();
 
   if (node.clusterCIDR) {
     // Ends the nat table for pod-to-pod traffic between nodes, so that no later MASQUERADE
@@ -301,21 +301,30 @@ export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConf
   }
   const wanted = new Set<string>(natTop);
   let written = 0;
+  // Concatenated strings (ropes) rather than line arrays: a full sync of unchanged services is
+  // then a few string joins per service port.
+  let portServices = '';
+  let portNodePorts = '';
+  let portFilterServices = '';
+  let portFilterExternal = '';
+  let portChainDecls = '';
+  let portChainRules = '';
   for (const sp of ports) {
     const f = portFragment(sp, node);
     for (const c of f.chains) wanted.add(c);
-    services.out.push(...f.services);
-    nodePorts.out.push(...f.nodePorts);
-    filterServices.out.push(...f.filterServices);
-    filterExternal.out.push(...f.filterExternal);
+    portServices += f.services;
+    portNodePorts += f.nodePorts;
+    portFilterServices += f.filterServices;
+    portFilterExternal += f.filterExternal;
     const write = !opts.changedServices || opts.changedServices.has(sp.serviceKey) || f.chains.some((c) => !opts.existingNatChains?.has(c));
     if (write && f.chains.length) {
       written++;
-      natChainLines.push(...f.chainDecls);
-      nat.out.push(...f.chainRules);
+      portChainDecls += f.chainDecls;
+      portChainRules += f.chainRules;
     }
   }
-  services.add(SERVICES_CHAIN, ...comment('skiff service nodeports; NOTE: this must be the last rule in this chain'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN);
+  const lastService = new Lines();
+  lastService.add(SERVICES_CHAIN, ...comment('skiff service nodeports; NOTE: this must be the last rule in this chain'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN);
 
   filter.add(FORWARD_CHAIN, '-m', 'conntrack', '--ctstate', 'INVALID', '-j', 'DROP');
   filter.add(FORWARD_CHAIN, ...comment('skiff forwarding rules'), '-m', 'mark', '--mark', `${MASQ_MARK}/${MASQ_MARK}`, '-j', 'ACCEPT');
@@ -327,24 +336,9 @@ export function renderServicePorts(ports: ServicePortInfo[], node: ProxyNodeConf
   filter.add(GUARD_CHAIN, ...comment('skiff: service range traffic that no rule translated'), '-d', node.serviceCIDR, '-m', 'conntrack', '!', '--ctstate', 'DNAT', ...REJECT);
 
   const deleted = [...(opts.existingNatChains ?? [])].filter((c) => !wanted.has(c)).sort();
-  for (const c of deleted) natChainLines.push(`:${c} - [0:0]`);
 
-  const text = [
-    '*filter',
-    ...filterChains.map((c) => `:${c} - [0:0]`),
-    ...filterServices.out,
-    ...filterExternal.out,
-    ...filter.out,
-    'COMMIT',
-    '*nat',
-    ...natChainLines,
-    ...top.out,
-    ...services.out,
-    ...nodePorts.out,
-    ...nat.out,
-    ...deleted.map((c) => `-X ${c}`),
-    'COMMIT',
-    '',
-  ].join('\n');
+  const text = `*filter\n${lines(filterChains.map((c) => `:${c} - [0:0]`))}${portFilterServices}${portFilterExternal}${lines(filter.out)}COMMIT\n`
+    + `*nat\n${lines(natTop.map((c) => `:${c} - [0:0]`))}${portChainDecls}${lines(deleted.map((c) => `:${c} - [0:0]`))}`
+    + `${lines(top.out)}${lines(services.out)}${portServices}${lines(lastService.out)}${portNodePorts}${portChainRules}${lines(deleted.map((c) => `-X ${c}`))}COMMIT\n`;
   return { text, natChains: [...wanted], filterChains, deletedChains: deleted, writtenServicePorts: written, servicePorts: ports.length };
 }

@@ -440,7 +440,19 @@ export class DockerRuntime implements Runtime, RuntimeEventSource {
     });
     const session: ExecSession = {
       stdout, stderr,
-      resize: async ({ width, height }) => { await e.resize({ w: width, h: height }); },
+      // The first size can arrive before the engine has the process running, when it refuses
+      // a resize: retried a few times, as the docker CLI's initTtySize does.
+      resize: async ({ width, height }) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await e.resize({ w: width, h: height });
+            return;
+          } catch (err) {
+            if (attempt >= 10) throw err;
+            await sleep(20 * (attempt + 1));
+          }
+        }
+      },
       wait: async () => {
         await ended;
         // The exit code can lag the end of the stream: by more than a second on

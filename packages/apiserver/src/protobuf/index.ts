@@ -88,6 +88,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.io.api.rbac.v1.ClusterRoleBinding',
   'scheduling.k8s.io/v1/PriorityClass': 'k8s.io.api.scheduling.v1.PriorityClass',
   'networking.k8s.io/v1/Ingress': 'k8s.io.api.networking.v1.Ingress',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler',
 };
 
 /** The protobuf message type for (apiVersion, kind), or undefined when unsupported. */

@@ -135,12 +135,14 @@ describe('SchedulerLoop', () => {
     inf.upsert('pods', high);
     await t.s.reconcile('default/high');
     await t.s.flush();
-    assert.deepEqual(t.client.summary(), ['delete pods default/low2', 'update-status pods default/high']);
+    assert.deepEqual(t.client.summary(), ['update-status pods default/low2', 'delete pods default/low2', 'update-status pods default/high']);
+    const victimStatus = t.client.actions[0]!.object!.status as { conditions: { type: string; reason: string }[] };
+    assert.deepEqual(victimStatus.conditions.map((c) => `${c.type}/${c.reason}`).filter((c) => c.startsWith('Disruption')), ['DisruptionTarget/PreemptionByScheduler']);
     assert.deepEqual(t.recorder.events, [
       'Normal Preempted Preempted by pod uid-high on node n2',
       'Warning FailedScheduling 0/2 nodes are available: 2 Insufficient memory.',
     ]);
-    const st = t.client.actions[1]!.object!.status as { nominatedNodeName?: string };
+    const st = t.client.actions[2]!.object!.status as { nominatedNodeName?: string };
     assert.equal(st.nominatedNodeName, 'n2');
 
     // The victim is terminating: no second round of evictions while it goes.
@@ -155,6 +157,11 @@ describe('SchedulerLoop', () => {
     assert.ok(!t.client.actions.some((a) => a.verb === 'delete' || a.verb === 'bind'), t.client.summary().join('\n'));
 
     inf.remove('pods', 'default/low2');
+    // A lower-priority pod does not take the room freed for the nominated one.
+    inf.upsert('pods', withPriority(pending('latecomer', '700Mi'), 20));
+    t.client.actions.length = 0;
+    await t.s.reconcile('default/latecomer');
+    assert.ok(!t.client.actions.some((a) => a.verb === 'bind'), t.client.summary().join('\n'));
     t.client.actions.length = 0;
     await t.s.reconcile('default/high');
     await t.s.flush();

@@ -1,7 +1,7 @@
 import { deepCopy, findByKind, isStatusError, KObject, labelSelectorAsMatcher } from '@skiff/api';
 import type { Logger } from '@skiff/logging';
 import {
-  podPriority, schedule, selectVictims, SnapshotCache, type DisruptionBudget, type Snapshot, type VolumeLookup,
+  addPod, newNodeInfo, podPriority, schedule, selectVictims, SnapshotCache, type DisruptionBudget, type Snapshot, type VolumeLookup,
 } from '@skiff/scheduler';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../informer/api-client';
@@ -176,7 +176,7 @@ export class SchedulerLoop {
     const now = this.clock();
     this.sweepAssumed(now);
     const snapshot = this.snapshot();
-    const result = schedule(pod as unknown as Pod, snapshot);
+    const result = schedule(pod as unknown as Pod, this.withNominatedPods(key, pod, snapshot));
     if (result.node !== undefined) {
       this.assumeAndBind(key, pod, result.node, now);
       const max = this.d.maxBindsInFlight ?? DEFAULT_MAX_BINDS_IN_FLIGHT;
@@ -187,6 +187,34 @@ export class SchedulerLoop {
     this.unschedulable.add(key);
     this.d.recorder.event(pod, 'Warning', 'FailedScheduling', result.message);
     await this.markUnschedulable(pod, result.message, now, nominated);
+  }
+
+  /**
+   * The snapshot with the pods nominated by preemption counted on their nominated nodes when
+   * they matter at least as much as this pod, so that it does not take the room they freed.
+   */
+  private withNominatedPods(key: string, pod: KObject, snapshot: Snapshot): Snapshot {
+    if (this.nominated.size === 0) return snapshot;
+    const prio = podPriority(pod as unknown as Pod);
+    const extra = new Map<string, Pod[]>();
+    for (const [k, node] of this.nominated) {
+      const other = this.d.pods.get(k);
+      if (k === key || !other || specOf(other).nodeName || podPriority(other as unknown as Pod) < prio) continue;
+      const list = extra.get(node) ?? [];
+      list.push({ ...(other as unknown as Pod), spec: { ...(other.spec as Pod['spec'])!, nodeName: node } });
+      extra.set(node, list);
+    }
+    if (extra.size === 0) return snapshot;
+    return {
+      ...snapshot,
+      nodes: snapshot.nodes.map((n) => {
+        const add = extra.get(n.name);
+        if (!add) return n;
+        const info = newNodeInfo(n.node);
+        for (const p of [...n.pods, ...add]) addPod(info, p);
+        return info;
+      }),
+    };
   }
 
   private assumeAndBind(key: string, pod: KObject, node: string, now: number): void {
@@ -239,6 +267,7 @@ export class SchedulerLoop {
     for (const v of cand.victims) {
       const victim = v as unknown as KObject;
       try {
+        await this.markDisruptionTarget(victim);
         await this.d.client.delete(POD, victim.metadata.namespace, victim.metadata.name!, { preconditions: { uid: victim.metadata.uid! } });
       } catch (e) {
         if (!(isStatusError(e) && (e.code === 404 || e.code === 409))) throw e;
@@ -248,6 +277,19 @@ export class SchedulerLoop {
     }
     this.nominated.set(key, cand.node);
     return cand.node;
+  }
+
+  /** The DisruptionTarget condition Kubernetes sets on a victim before deleting it. */
+  private async markDisruptionTarget(victim: KObject): Promise<void> {
+    const status = deepCopy((victim.status ?? {}) as { conditions?: { type: string }[] });
+    status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+      { type: 'DisruptionTarget', status: 'True', lastTransitionTime: nowRFC3339(this.clock()), reason: 'PreemptionByScheduler', message: `${DEFAULT_SCHEDULER_NAME}: preempting to accommodate a higher priority pod` } as never];
+    try {
+      await this.d.client.updateStatus(POD, { ...deepCopy(victim), status });
+    } catch (e) {
+      // A stale copy or a pod already gone: the delete that follows still decides.
+      if (!(isStatusError(e) && (e.code === 404 || e.code === 409))) throw e;
+    }
   }
 
   /** PodScheduled=False/Unschedulable with the message (and the nominated node), as the Kubernetes scheduler sets them. */

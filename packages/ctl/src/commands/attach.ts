@@ -23,7 +23,7 @@ export async function attach(ctx: Ctx, args: string[]): Promise<number> {
   query.push(['stdout', 'true']);
   if (tty) query.push(['tty', 'true']);
   const term = tty ? localTerminal() : undefined;
-  if (stdin && term && !quiet) ctx.err("If you don't see a command prompt, try pressing enter.\n");
+  if (!quiet) ctx.err("If you don't see a command prompt, try pressing enter.\n");
   try {
     const session = channelSession(ctx, podPath(pod.metadata.namespace ?? ns, pod.metadata.name, 'attach'), query, {
       stdin: stdin ? process.stdin : undefined,

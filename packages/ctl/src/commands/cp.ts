@@ -2,8 +2,8 @@
  * skiffctl cp: `POD:PATH LOCAL` runs `tar cf - PATH` in the container and unpacks it here;
  * `LOCAL POD:PATH` packs here and runs `tar -xmf - -C DIR` there (as kubectl does, via exec).
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, posix, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, posix, relative, resolve } from 'node:path';
 import { Ctx } from '../context';
 import { CliError, cliError } from '../errors';
 import { makeTar, readTar } from './cp-tar';
@@ -88,8 +88,6 @@ async function toPod(ctx: Ctx, ns: string, pod: Awaited<ReturnType<typeof getPod
   const container = explicit || defaultContainer(ctx, pod, false);
   const destDir = posix.dirname(destFile);
   const tar = makeTar(local, posix.basename(destFile));
-  void statSync;
-  void join;
   const cmd = ['tar', ...(ctx.flags.bool('no-preserve') ? ['--no-same-permissions', '--no-same-owner'] : []), '-xmf', '-'];
   if (destDir) cmd.push('-C', destDir);
   const r = await run(ctx, ns, pod.metadata.name, container, cmd, tar, (b) => ctx.out(b.toString('utf8')), (b) => ctx.err(b.toString('utf8')));

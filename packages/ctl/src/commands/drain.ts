@@ -214,7 +214,3 @@ async function evictAll(ctx: Ctx, pods: Pod[], o: EvictOptions): Promise<string 
     clearTimeout(timer);
   }
 }
-
-export function drainUsageError(): CliError {
-  return cliError('USAGE: drain NODE [flags]');
-}

@@ -70,10 +70,6 @@ export async function podTemplateText(ctx: Ctx, template: Any): Promise<string> 
   return i >= 0 ? text.slice(i) : text;
 }
 
-function unsupported(what: string, kind: string, group: string): Error {
-  return cliError(`error retrieving ${what} for "${kind}", no visitor method exists for {${group} ${kind}}`);
-}
-
 export async function historyRevision(ctx: Ctx, r: ApiResource, obj: Any, revision: number): Promise<void> {
   if (r.kind !== 'Deployment') throw cliError(`skiffctl: rollout history --revision for ${r.kind} is not supported yet`);
   const rss = await ownedReplicaSets(ctx, obj);
@@ -86,7 +82,7 @@ export async function historyRevision(ctx: Ctx, r: ApiResource, obj: Any, revisi
 export async function undo(ctx: Ctx, r: ApiResource, obj: Any): Promise<void> {
   const name = obj.metadata.name;
   if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(r.kind)) {
-    throw cliError(`error retrieving rollbacker for "${r.kind}", no visitor method exists for {${r.group} ${r.kind}}`.replace('{ ', '{ '));
+    throw cliError(`error retrieving rollbacker for "${r.kind}", no visitor method exists for {${r.group} ${r.kind}}`);
   }
   if (r.kind !== 'Deployment') throw cliError(`skiffctl: rollout undo for ${r.kind} is not supported yet`);
   const toRevision = Number(ctx.flags.str('to-revision') ?? '0');
@@ -138,4 +134,3 @@ export async function undo(ctx: Ctx, r: ApiResource, obj: Any): Promise<void> {
   ctx.out(`${id} rolled back${dry === 'server' ? ' (server dry run)' : ''}\n`);
 }
 
-export { unsupported };

@@ -170,7 +170,6 @@ async function setEnv(ctx: Ctx, args: string[]): Promise<number> {
     return isCm ? String(v) : Buffer.from(String(v), 'base64').toString('utf8');
   };
   const listOut: string[] = [];
-  const pending: Promise<void>[] = [];
   await patchEach(ctx, list ? [] : items, 'env updated', (obj, spec) => {
     const containers = ((spec.containers ?? []) as Any[]).filter((c) => globMatch(containerSel, c.name));
     if (containers.length === 0) {
@@ -198,7 +197,6 @@ async function setEnv(ctx: Ctx, args: string[]): Promise<number> {
         }
       }
     }
-    await Promise.all(pending);
     ctx.out(listOut.join(''));
   }
   return 0;

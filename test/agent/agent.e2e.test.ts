@@ -23,7 +23,7 @@ const AGENT_MAIN = join(REPO, 'packages/agent/dist/main.js');
 interface AgentProc { proc: ChildProcess; stderr: () => string }
 
 function startAgent(home: string, args: string[]): AgentProc {
-  const proc = spawn(process.execPath, [AGENT_MAIN, '--home', home, '--node-name', NODE, '--log-file', join(home, 'agent.log'), '--allowed-registries', '127.0.0.1:5000,localhost:5000', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [AGENT_MAIN, '--home', home, '--node-name', NODE, '--log-file', join(home, 'agent.log'), '--allowed-registries', '127.0.0.1:5000,localhost:5000', '--proxy-mode', 'none', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
   return { proc, stderr: () => err };

@@ -92,7 +92,7 @@ describe('kubectl logs, exec, port-forward and top through skiff-master and skif
     assert.equal(join_.code, 0, join_.stderr);
     const joinArgs = join_.stdout.trim().split(/\s+/).slice(1);
     agent = spawn(process.execPath, [join(REPO, 'packages/agent/dist/main.js'), ...joinArgs, '--home', home, '--node-name', NODE,
-      '--log-file', join(home, 'agent.log'), '--allowed-registries', '127.0.0.1:5000,localhost:5000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--log-file', join(home, 'agent.log'), '--allowed-registries', '127.0.0.1:5000,localhost:5000', '--proxy-mode', 'none'], { stdio: ['ignore', 'ignore', 'pipe'] });
     agent.stderr?.on('data', (d: Buffer) => { agentErr += d.toString(); });
     await waitFor('the node Ready', async () => {
       await alive();

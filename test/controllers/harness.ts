@@ -47,7 +47,7 @@ export async function joinAgent(cp: ControlPlane, registry: Registry, node: stri
   const token = await createBootstrapToken(registry, 600);
   const ca = readFileSync(join(cp.dir, 'pki', 'ca.crt'), 'utf8');
   const proc = spawn(process.execPath, [join(REPO, 'packages/agent/dist/main.js'), '--home', home, '--node-name', node, '--log-file', join(home, 'agent.log'),
-    '--allowed-registries', '127.0.0.1:5000,localhost:5000', '--join', `127.0.0.1:${cp.gatewayPort}`, '--token', token, '--ca-hash', caHash(ca)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--allowed-registries', '127.0.0.1:5000,localhost:5000', '--proxy-mode', 'none', '--join', `127.0.0.1:${cp.gatewayPort}`, '--token', token, '--ca-hash', caHash(ca)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
   const agentLog = () => (existsSync(join(home, 'agent.log')) ? readFileSync(join(home, 'agent.log'), 'utf8').slice(-3000) : '');

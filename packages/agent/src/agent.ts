@@ -275,7 +275,16 @@ export class Agent {
       if (deleted) this.objects.deleteSecret(s); else this.objects.putSecret(s);
     } else if (a.persistentvolumeclaim_json) {
       const c = JSON.parse(a.persistentvolumeclaim_json.toString('utf8')) as PersistentVolumeClaim;
-      if (deleted) this.objects.deleteClaim(c); else this.objects.putClaim(c);
+      if (deleted) this.objects.deleteClaim(c);
+      else {
+        this.objects.putClaim(c);
+        // A claim usually binds after its pod arrived here: sync the pods that mount it now
+        // rather than at the next resync.
+        for (const pod of this.assigned.values()) {
+          if (pod.metadata?.namespace !== c.metadata?.namespace) continue;
+          if ((pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === c.metadata?.name)) workers.resyncPod(pod.metadata?.uid ?? '');
+        }
+      }
     } else if (a.persistentvolume_json) {
       const v = JSON.parse(a.persistentvolume_json.toString('utf8')) as PersistentVolume;
       if (deleted) this.objects.deleteVolume(v); else this.objects.putVolume(v);

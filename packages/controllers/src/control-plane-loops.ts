@@ -102,8 +102,10 @@ export async function startControlPlaneLoops(opts: ControlPlaneLoopsOptions): Pr
     }
     let scheduler: SchedulerLoop | undefined;
     if (on.has('scheduler')) {
-      scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }), claims: claims.cache, volumes: volumes.cache });
-      scheduler.register(pods, nodes, claims, volumes);
+      // Preemption avoids victims whose eviction would break a PodDisruptionBudget where it can.
+      const budgets = factory.forKind('policy/v1', 'PodDisruptionBudget');
+      scheduler = new SchedulerLoop({ pods: pods.cache, nodes: nodes.cache, client, recorder: rec('default-scheduler'), log: log.child({ component: 'scheduler' }), claims: claims.cache, volumes: volumes.cache, pdbs: budgets.cache });
+      scheduler.register(pods, nodes, claims, volumes, budgets);
       loops.push([scheduler.queue, scheduler, log.child({ component: 'scheduler' }), 1]);
     }
 

@@ -122,6 +122,13 @@ export class PodWorkers {
     w.update(pod, pod.metadata?.deletionTimestamp ? { kind: 'kill', ...graceOf(pod) } : { kind: 'sync' });
   }
 
+  /** Syncs a known pod again now (something it references changed, e.g. its claim bound). */
+  resyncPod(uid: string): void {
+    const w = this.workers.get(uid);
+    if (this.closed || !w || w.pod.metadata?.deletionTimestamp) return;
+    w.update(w.pod, { kind: 'sync' });
+  }
+
   /** Stops the pod's containers (SIGTERM, grace, SIGKILL); it stays known until removePod. */
   killPod(pod: Pod, gracePeriodSeconds?: number): void {
     const uid = pod.metadata?.uid ?? '';

@@ -143,20 +143,43 @@ export function trackManagedFields(info: ResourceInfo, before: KObject | undefin
   else delete after.metadata.managedFields;
 }
 
-/** Eviction admission: PodDisruptionBudgets that would be violated refuse with 429. */
+/**
+ * Eviction admission: a PodDisruptionBudget that allows no disruption refuses with 429;
+ * otherwise the budget's `disruptionsAllowed` is decremented and the pod recorded in
+ * `disruptedPods` by a compare-and-swap status write, so concurrent evictions cannot all
+ * pass on the same budget (as Kubernetes' eviction REST handler does).
+ */
 export async function checkEviction(registry: Registry, namespace: string, name: string): Promise<void> {
   const podInfo = findByKind('v1', 'Pod')!;
   const pdbInfo = findByKind('policy/v1', 'PodDisruptionBudget')!;
-  const pod = await registry.get(podInfo, namespace, name);
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending') return;
-  const pdbs = await registry.list(pdbInfo, namespace, {});
-  for (const pdb of pdbs.items) {
-    const match = labelSelectorMatcher((pdb.spec as { selector?: unknown } | undefined)?.selector);
-    if (!match || !match(pod.metadata.labels ?? {})) continue;
-    const allowed = (pdb.status as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    const pod = await registry.get(podInfo, namespace, name);
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending') return;
+    const pdbs = (await registry.list(pdbInfo, namespace, {})).items.filter((pdb) => {
+      const match = labelSelectorMatcher((pdb.spec as { selector?: unknown } | undefined)?.selector);
+      return !!match && match(pod.metadata.labels ?? {});
+    });
+    if (pdbs.length === 0) return;
+    if (pdbs.length > 1) {
+      throw new StatusError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    }
+    const pdb = pdbs[0]!;
+    const status = (pdb.status ?? {}) as { disruptionsAllowed?: number; disruptedPods?: Record<string, string> };
+    const allowed = status.disruptionsAllowed ?? 0;
     if (allowed <= 0) {
       throw StatusError.tooManyRequests(`Cannot evict pod as it would violate the pod's disruption budget.`, 10);
+    }
+    const next: KObject = {
+      ...pdb,
+      status: { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...(status.disruptedPods ?? {}), [name]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
+    };
+    try {
+      await registry.update(pdbInfo, namespace, pdb.metadata.name!, next, { subresource: 'status' });
+      return;
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 409 && attempt < 10) continue;
+      throw e;
     }
   }
 }

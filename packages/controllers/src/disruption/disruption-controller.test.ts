@@ -37,6 +37,20 @@ describe('computeBudget', () => {
 });
 
 describe('DisruptionController', () => {
+  test('a pod the eviction API admitted counts as disrupted until its deletion is seen, for at most two minutes', async () => {
+    const t = setup();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    t.pdbs.upsert(pdb('web', { minAvailable: 1 }, { disruptedPods: { a: iso(T0 - 1000), gone: iso(T0 - 1000), old: iso(T0 - 121_000) } }));
+    t.pods.upsert(pod('a'));
+    t.pods.upsert(pod('b'));
+    t.pods.upsert(pod('old'));
+    await t.c.reconcile('default/web');
+    const st = lastStatus(t);
+    // a is still disrupted (not yet deleted); 'gone' no longer exists; 'old' timed out
+    assert.deepEqual([st.currentHealthy, st.disruptionsAllowed], [2, 1]);
+    assert.deepEqual(Object.keys(st.disruptedPods ?? {}), ['a']);
+  });
+
   test('minAvailable with ready and not-ready uncontrolled pods: SufficientPods', async () => {
     const t = setup();
     t.pdbs.upsert(pdb('web', { minAvailable: 1 }));

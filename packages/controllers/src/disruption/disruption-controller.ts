@@ -37,6 +37,9 @@ export interface DisruptionControllerDeps {
 
 interface PDBSpec { minAvailable?: IntOrPercent; maxUnavailable?: IntOrPercent; selector?: unknown }
 
+/** How long an admitted eviction counts against a budget before its pod's deletion is seen. */
+export const DISRUPTED_POD_TIMEOUT_MS = 120_000;
+
 /**
  * The pure budget arithmetic (Kubernetes' disruption controller): desiredHealthy from
  * minAvailable (int or % of expected, rounded up) or maxUnavailable (expected minus the int or
@@ -100,11 +103,19 @@ export class DisruptionController {
     const spec = (pdb.spec ?? {}) as PDBSpec;
     const matcher = matcherOf(pdb);
     const pods = matcher ? this.d.pods.list(pdb.metadata.namespace ?? '').filter((p) => matcher.matches(p.metadata.labels ?? {})) : [];
-    const currentHealthy = pods.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p)).length;
+    const prior = (pdb.status ?? {}) as Partial<PDBStatus>;
+    // Pods the eviction API admitted but whose deletion this cache has not seen yet stay
+    // counted as disrupted for up to two minutes (Kubernetes' DisruptedPods map).
+    const now = this.clock();
+    const disrupted: Record<string, string> = {};
+    for (const [name, at] of Object.entries(prior.disruptedPods ?? {})) {
+      const pod = pods.find((p) => p.metadata.name === name);
+      if (pod && !pod.metadata.deletionTimestamp && now - Date.parse(at) < DISRUPTED_POD_TIMEOUT_MS) disrupted[name] = at;
+    }
+    const currentHealthy = pods.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p) && !(p.metadata.name! in disrupted)).length;
     const expectedPods = this.expectedPods(pods);
     const { desiredHealthy, disruptionsAllowed } = computeBudget(spec, expectedPods, currentHealthy);
 
-    const prior = (pdb.status ?? {}) as Partial<PDBStatus>;
     const allowed = disruptionsAllowed > 0;
     const old = prior.conditions?.find((c) => c.type === 'DisruptionAllowed');
     const cond: PDBCondition = {
@@ -118,7 +129,7 @@ export class DisruptionController {
       disruptionsAllowed, currentHealthy, desiredHealthy, expectedPods,
       conditions: [...(prior.conditions ?? []).filter((c) => c.type !== 'DisruptionAllowed'), cond],
     };
-    if (prior.disruptedPods) status.disruptedPods = prior.disruptedPods;
+    if (Object.keys(disrupted).length) status.disruptedPods = disrupted;
     if (deepEqual(prior, status)) return;
     const next = deepCopy(pdb);
     next.status = status as unknown as Record<string, unknown>;

@@ -70,6 +70,8 @@ describe('lab acceptance: nodes, etcd member loss, agent restart, master fail-ov
     assert.equal(cidrs.length, 3);
     const ranges = cidrs.map((l) => l.split('=')[1] ?? '');
     for (const r of ranges) assert.match(r, /^10\.244\.\d+\.0\/24$/, `pod range ${r}`);
+    // The range the master records is the one the node's pods really get (docker0 of worker-i is 10.244.i.1/24).
+    for (const l of cidrs) assert.equal(l, `${l.split('=')[0]}=10.244.${l.split('=')[0]!.replace('worker-', '')}.0/24`, 'node.spec.podCIDR matches the node\'s bridge');
     assert.equal(new Set(ranges).size, 3, 'every node has its own pod range');
   });
 

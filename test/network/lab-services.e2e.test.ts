@@ -374,4 +374,29 @@ describe('service networking on the 3-node lab', { skip, timeout: 900_000 }, () 
     assert.match(again, new RegExp(clusterIP.replace(/\./g, '\\.')));
     assert.ok(await flowsTo('10.244.3.1') > 0, 'the new flow goes to 10.244.3.1');
   });
+
+  test('scaling the deployment changes who answers: a removed replica stops answering, a new one starts', async () => {
+    const current = async (): Promise<{ name: string; node: string }[]> => {
+      const out = (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.conditions[?(@.type=="Ready")].status} {.metadata.deletionTimestamp}{"\\n"}{end}'])).stdout;
+      return out.split('\n').filter((l) => l.trim()).map((l) => l.split(' ')).filter((r) => r[2] === 'True' && !r[3]).map((r) => ({ name: r[0]!, node: r[1]! }));
+    };
+    const before = await current();
+    assert.equal(before.length, 3, `3 ready replicas before scaling: ${JSON.stringify(before)}`);
+    let t0 = Date.now();
+    await k(['scale', 'deployment', 'web', '--replicas', '2']);
+    const remaining = await waitFor('2 ready replicas', async () => { const c = await current(); return c.length === 2 ? c : undefined; }, 60_000, 200);
+    const removed = before.find((p) => !remaining.some((r) => r.name === p.name))!;
+    await waitFor(`${removed.name} out of rotation`, async () => ((await fetchMany('c2', 'http://web/', 12)).includes(removed.name) ? undefined : true), 60_000, 200);
+    process.stderr.write(`scaling 3 -> 2: ${removed.name} stopped answering ${Date.now() - t0} ms after the scale request\n`);
+    const after = await fetchMany('c2', 'http://web/', 40);
+    assert.ok(!after.includes(removed.name) && !after.includes('FAILED'), `only the 2 remaining replicas answer: ${JSON.stringify([...count(after)])}`);
+    t0 = Date.now();
+    await k(['scale', 'deployment', 'web', '--replicas', '3']);
+    const added = await waitFor('a new ready replica', async () => {
+      const c = await current();
+      return c.length === 3 ? c.find((p) => !remaining.some((r) => r.name === p.name)) : undefined;
+    }, 120_000, 300);
+    await waitFor(`${added.name} answering`, async () => ((await fetchMany('c2', 'http://web/', 12)).includes(added.name) ? true : undefined), 60_000, 200);
+    process.stderr.write(`scaling 2 -> 3: ${added.name} answered ${Date.now() - t0} ms after the scale request (includes pod start)\n`);
+  });
 });

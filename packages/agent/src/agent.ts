@@ -191,6 +191,9 @@ export class Agent {
 
   private async registerNode(): Promise<void> {
     const node = buildNode(this.cfg.nodeName, this.nodeIP, this.facts!, await this.nodeHealth(), new Date(), this.conditions);
+    // A node whose pod range is fixed locally (--pod-cidr, as the lab's dockerd bridges are)
+    // asks the master for exactly that range, so node.spec.podCIDR tells the truth.
+    if (this.cfg.podCIDR) node.spec = { podCIDR: this.cfg.podCIDR };
     const stored = await this.client!.registerNode(node);
     this.conditions = node.status?.conditions ?? [];
     this.log.debug('node status updated', { resourceVersion: stored.metadata?.resourceVersion });

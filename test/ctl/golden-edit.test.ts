@@ -19,7 +19,7 @@ import { normalise, SKIFFCTL } from './golden-lib';
 function extra(s: string): string {
   return s
     .replace(/kubectl-edit-\d+\.(yaml|json)/g, 'kubectl-edit-<n>.$1')
-    .replace(/(LIVE|MERGED)-\d+/g, '$1-<n>')
+    .replace(/(LIVE|MERGED)-(\d+|<hash>)/g, '$1-<n>') // random digits may look like a generated name
     .replace(/\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4}/g, '\t<mtime>')
     .replace(/pod-template-hash=[a-z0-9]+/g, 'pod-template-hash=<hash>')
     .replace(/\b10\.\d+\.\d+\.\d+\b/g, '<ip>')

@@ -37,6 +37,7 @@ const KEYS: Record<string, [flag: string, check: Check]> = {
   podEvictionTimeout: ['--pod-eviction-timeout', positiveMs],
   horizontalPodAutoscalerSyncPeriod: ['--horizontal-pod-autoscaler-sync-period', positiveDuration],
   localVolumeDir: ['--local-volume-dir', path],
+  nodeCertValidity: ['--node-cert-validity', positiveDuration],
 };
 
 /** The keys a master config file may hold, in the order they are documented. */

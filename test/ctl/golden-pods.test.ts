@@ -255,6 +255,9 @@ describe('skiffctl pod commands print what kubectl prints', { skip }, () => {
     await same(['top', 'node'], 0, { extra: values });
     await same(['top', 'node', node.nodeName, '--no-headers'], 0, { extra: values });
     await same(['top', 'pod', 'nope'], 1);
+    await same(['top', 'pod', '--containers'], 0, { extra: values });
+    await same(['top', 'pod', 'web', '--containers', '--no-headers'], 0, { extra: values });
+    await same(['top', 'pod', '-A', '--containers'], 0, { extra: values });
   });
 
   it('wait: condition met, timeout, --for=delete, jsonpath', async () => {

@@ -102,7 +102,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'sum': { type: 'bool' },
   // set, expose, autoscale, edit, diff, auth (skiffctl editing/workload commands)
   labels: { type: 'string' }, 'port-name': { type: 'string' },
-  resolve: { type: 'bool' }, keys: { type: 'array' }, min: { type: 'string' }, max: { type: 'string' }, 'cpu-percent': { type: 'string' }, 'external-ip': { type: 'string' }, 'load-balancer-ip': { type: 'string' }, 'session-affinity': { type: 'string' }, 'windows-line-endings': { type: 'bool' }, 'output-patch': { type: 'bool' }, 'show-managed-fields': { type: 'bool' }, 'server-side-apply': { type: 'bool' }, 'concurrency': { type: 'string' }, 'prune': { type: 'bool' },
+  resolve: { type: 'bool' }, keys: { type: 'array' }, min: { type: 'string' }, max: { type: 'string' }, 'cpu-percent': { type: 'string' }, 'external-ip': { type: 'string' }, 'load-balancer-ip': { type: 'string' }, 'session-affinity': { type: 'string' }, 'windows-line-endings': { type: 'bool' }, 'output-patch': { type: 'bool' }, 'show-managed-fields': { type: 'bool' }, 'server-side-apply': { type: 'bool' }, 'concurrency': { type: 'string' }, 'prune': { type: 'bool' }, current: { type: 'bool' }, 'prune-allowlist': { type: 'array' },
 
 };
 
@@ -142,7 +142,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const spec = FLAGS[name];
       if (!spec) throw new CliError(`error: unknown flag: --${name}`);
-      if (spec.type === 'bool') set(name, eq >= 0 ? parseBool(name, a.slice(eq + 1)) : true);
+      // `top pod --containers` is a bool (elsewhere --containers names containers): stored as 'true'/'false'
+      if (name === 'containers' && positional[0] === 'top') set(name, String(eq >= 0 ? parseBool(name, a.slice(eq + 1)) : true));
+      else if (spec.type === 'bool') set(name, eq >= 0 ? parseBool(name, a.slice(eq + 1)) : true);
       else if (eq >= 0) set(name, a.slice(eq + 1));
       else {
         if (i + 1 >= argv.length) throw new CliError(`error: flag needs an argument: --${name}`);

@@ -185,6 +185,37 @@ function safeRead(f: string): string | undefined {
   }
 }
 
+/**
+ * `config set-context NAME`: merges the given fields into the context entry, in the file kubectl
+ * writes it to (--kubeconfig; else the file that already defines it; else the first file).
+ * Returns whether the context existed before.
+ */
+export function setContextFields(cfg: KubeConfig, name: string, fields: Record<string, string>): boolean {
+  let target = cfg.explicitFile;
+  if (!target) {
+    for (const f of cfg.files) {
+      const d = obj(parseYaml(readFileSync(f, 'utf8')));
+      if (asArray(d.contexts).some((c) => String(c.name ?? '') === name)) { target = f; break; }
+    }
+  }
+  target ??= cfg.files[0];
+  if (!target) throw cliError('no kubeconfig file to modify');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Y = require('yaml') as typeof import('yaml');
+  const doc = existsSync(target) ? Y.parseDocument(readFileSync(target, 'utf8')) : new Y.Document({ apiVersion: 'v1', kind: 'Config' });
+  const data = obj(doc.toJS() as unknown);
+  const contexts = asArray(data.contexts);
+  let entry = contexts.find((c) => String(c.name ?? '') === name);
+  const existed = entry !== undefined;
+  if (!entry) { entry = { name, context: {} }; contexts.push(entry); }
+  const ctx = obj(entry.context);
+  for (const [k, v] of Object.entries(fields)) ctx[k] = v;
+  entry.context = Object.fromEntries(Object.entries(ctx).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  doc.set('contexts', contexts.map((c) => ({ context: c.context, name: c.name })));
+  writeFileSync(target, doc.toString());
+  return existed;
+}
+
 /** Sets current-context in the file kubectl would write it to, keeping the rest of the file. */
 export function setCurrentContext(cfg: KubeConfig, name: string): string {
   let target = cfg.explicitFile;

@@ -150,7 +150,33 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
   const ms = loadManifests(fileFlags(ctx), fv !== 'Ignore', plain);
   errors.push(...plain.map((p) => ({ plain: p })));
   const client = ctx.client();
-  for (const { m, r, ns, name } of await locate(ctx, ms, errors)) {
+  const prune = ctx.flags.bool('prune');
+  const selector = ctx.flags.str('selector');
+  if (prune && !selector && !ctx.flags.bool('all')) {
+    throw cliError('all resources selected for prune without explicitly passing --all. To prune all resources, pass the --all flag. If you did not mean to prune all resources, specify a label selector');
+  }
+  const allowed = prune && ctx.flags.arr('prune-allowlist').length ? await pruneAllowlist(ctx) : undefined;
+  let located = await locate(ctx, ms, errors);
+  if (selector) {
+    // like the builder: objects in the files that the selector does not match are skipped
+    const api = require('@skiff/api') as typeof import('@skiff/api');
+    let matcher: import('@skiff/api').LabelMatcher;
+    try {
+      matcher = api.parseLabelSelector(selector);
+    } catch (e) {
+      throw cliError(`the provided selector ${JSON.stringify(selector)} is not valid: ${(e as Error).message}`);
+    }
+    located = located.filter((l) => matcher.matches(l.m.obj.metadata?.labels as Record<string, string> | undefined));
+  }
+  const visitedUids = new Set<string>();
+  const visitedNs = new Set<string>();
+  if (prune && ctx.flags.has('namespace')) visitedNs.add(ctx.namespace);
+  const visit = (ns: string | undefined, obj: unknown): void => {
+    if (ns) visitedNs.add(ns);
+    const uid = (obj as Obj | undefined)?.metadata?.uid;
+    if (typeof uid === 'string') visitedUids.add(uid);
+  };
+  for (const { m, r, ns, name } of located) {
     const path = resourcePath(r, ns, name);
     let stage = 'retrieving current configuration of';
     try {
@@ -172,6 +198,7 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
             }).catch(() => undefined);
           }
         }
+        visit(ns, res);
         printResult(ctx, r, name, 'serverside-applied', res);
         continue;
       }
@@ -185,6 +212,7 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
       if (!live) {
         stage = 'creating';
         const created = await client.request('POST', resourcePath(r, ns), { query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: fv }, body: goJson(modified) });
+        visit(ns, created);
         printResult(ctx, r, name, 'created', created);
         continue;
       }
@@ -203,6 +231,7 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
         ? threeWayMergePatch(original, modified, live, meta)
         : threeWayJsonMerge(original, modified, live);
       if (Object.keys(patch).length === 0) {
+        visit(ns, live);
         printResult(ctx, r, name, 'unchanged', live);
         continue;
       }
@@ -212,6 +241,7 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
         query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: fv },
         body: goJson(patch),
       });
+      visit(ns, res);
       printResult(ctx, r, name, 'configured', res);
     } catch (e) {
       if (e instanceof ApiError) {
@@ -221,8 +251,73 @@ export async function apply(ctx: Ctx, args: string[]): Promise<number> {
       throw e;
     }
   }
+  if (prune) await pruneUnvisited(ctx, selector, visitedUids, visitedNs, errors, allowed);
   if (errors.length) throw aggregateError(errors);
   return 0;
+}
+
+/** `--prune-allowlist=<group>/<version>/<Kind>` (`core` for the legacy group), checked before anything is applied. */
+async function pruneAllowlist(ctx: Ctx): Promise<ApiResource[]> {
+  const out: ApiResource[] = [];
+  for (const a of ctx.flags.arr('prune-allowlist')) {
+    const parts = a.split('/');
+    if (parts.length !== 3) throw cliError(`invalid GroupVersionKind format: ${a}, please follow <group/version/kind>`);
+    const [g, v, kind] = parts as [string, string, string];
+    const apiVersion = g === 'core' || g === '' ? v : `${g}/${v}`;
+    const r = await resourceForKind(ctx.discovery(), apiVersion, kind);
+    if (!r) throw cliError(`no matches for kind "${kind}" in version "${apiVersion}"`);
+    out.push(r);
+  }
+  return out;
+}
+
+/** kubectl 1.32's default prune allowlist (used when --prune-allowlist is not given). */
+const PRUNE_DEFAULT: [string, string, boolean][] = [
+  ['v1', 'ConfigMap', true], ['v1', 'Endpoints', true], ['v1', 'Namespace', false], ['v1', 'PersistentVolumeClaim', true],
+  ['v1', 'PersistentVolume', false], ['v1', 'Pod', true], ['v1', 'ReplicationController', true], ['v1', 'Secret', true],
+  ['v1', 'Service', true], ['batch/v1', 'Job', true], ['batch/v1', 'CronJob', true], ['networking.k8s.io/v1', 'Ingress', true],
+  ['apps/v1', 'DaemonSet', true], ['apps/v1', 'Deployment', true], ['apps/v1', 'ReplicaSet', true], ['apps/v1', 'StatefulSet', true],
+];
+
+/**
+ * `apply --prune`: objects of the allowlisted kinds that match the selector, carry the
+ * last-applied annotation and were not part of this apply are deleted (Background propagation,
+ * not waited for) and printed `kind/name pruned`. Namespaced kinds are searched in the
+ * namespaces this apply touched (sorted), then the cluster-scoped kinds.
+ */
+async function pruneUnvisited(ctx: Ctx, selector: string | undefined, uids: Set<string>, namespaces: Set<string>, errors: ItemError[], allowed: ApiResource[] | undefined): Promise<void> {
+  const client = ctx.client();
+  const pruneIn = async (r: ApiResource, ns: string | undefined): Promise<void> => {
+    const list = await client.get<{ items?: Obj[] }>(resourcePath(r, ns), { query: { labelSelector: selector } });
+    for (const o of list.items ?? []) {
+      const name = String(o.metadata?.name ?? '');
+      if (o.metadata?.annotations?.[LAST_APPLIED] === undefined) continue;
+      if (typeof o.metadata?.uid === 'string' && uids.has(o.metadata.uid)) continue;
+      try {
+        await client.request('DELETE', resourcePath(r, ns, name), { body: { propagationPolicy: ctx.flags.str('cascade') === 'orphan' ? 'Orphan' : ctx.flags.str('cascade') === 'foreground' ? 'Foreground' : 'Background' } });
+      } catch (e) {
+        if (e instanceof ApiError) { if (!isNotFound(e)) errors.push({ api: e }); continue; }
+        throw e;
+      }
+      printResult(ctx, r, name, 'pruned', o);
+    }
+  };
+  const kinds: [ApiResource, boolean][] = [];
+  if (allowed) {
+    for (const r of allowed) kinds.push([r, r.namespaced]);
+  } else {
+    for (const [apiVersion, kind, namespaced] of PRUNE_DEFAULT) {
+      const r = await resourceForKind(ctx.discovery(), apiVersion, kind);
+      if (!r) {
+        const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+        const version = apiVersion.includes('/') ? apiVersion.split('/')[1] : apiVersion;
+        throw cliError(`error retrieving RESTMappings to prune: invalid resource ${group}/${version}, Kind=${kind}, Namespaced=${namespaced}: no matches for kind "${kind}" in version "${apiVersion}"`);
+      }
+      kinds.push([r, r.namespaced]);
+    }
+  }
+  for (const ns of [...namespaces].sort()) for (const [r, namespaced] of kinds) if (namespaced) await pruneIn(r, ns);
+  for (const [r, namespaced] of kinds) if (!namespaced) await pruneIn(r, undefined);
 }
 
 /** CreateThreeWayJSONMergePatch: additions/changes from current to modified, deletions from original. */

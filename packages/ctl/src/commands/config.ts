@@ -1,10 +1,10 @@
-/** skiffctl config view|get-contexts|current-context|use-context */
+/** skiffctl config view|get-contexts|current-context|use-context|set-context */
 import { Ctx } from '../context';
 import { cliError, CliError } from '../errors';
 import { printJson } from '../printers/gojson';
 import { toGoYaml } from '../printers/goyaml';
 import { tabwrite } from '../printers/tabwriter';
-import { setCurrentContext } from '../kubeconfig';
+import { setContextFields, setCurrentContext } from '../kubeconfig';
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -35,7 +35,7 @@ function structOrder(d: { clusters: { cluster: Record<string, unknown>; name: st
     kind: 'Config', apiVersion: 'v1', preferences: d.preferences,
     clusters: d.clusters?.map((c) => ({ name: c.name, cluster: ordered(c.cluster, CLUSTER_FIELDS) })) ?? null,
     users: d.users?.map((u) => ({ name: u.name, user: ordered(u.user, USER_FIELDS) })) ?? null,
-    contexts: d.contexts?.map((c) => ({ name: c.name, context: ordered(c.context, CONTEXT_FIELDS) })) ?? null,
+    contexts: d.contexts?.map((c) => ({ name: c.name, context: { cluster: c.context.cluster ?? '', user: c.context.user ?? '', ...ordered(c.context, CONTEXT_FIELDS) } })) ?? null,
     'current-context': d['current-context'],
   };
 }
@@ -53,14 +53,19 @@ function view(ctx: Ctx): number {
     const c = contexts.find((x) => x.name === name);
     if (!c) throw cliError(`cannot locate context ${name}`);
     contexts = [c];
-    clusters = clusters.filter((x) => x.name === c.context.cluster);
-    users = users.filter((x) => x.name === c.context.user);
+    const cl = typeof c.context.cluster === 'string' ? c.context.cluster : '';
+    const us = typeof c.context.user === 'string' ? c.context.user : '';
+    if (cl && !clusters.some((x) => x.name === cl)) throw cliError(`cannot locate cluster ${cl}`);
+    if (us && !users.some((x) => x.name === us)) throw cliError(`cannot locate user ${us}`);
+    clusters = clusters.filter((x) => x.name === cl);
+    users = users.filter((x) => x.name === us);
     current = name;
   }
   const data = {
     apiVersion: 'v1',
     clusters: clusters.length ? clusters.map((c) => ({ cluster: raw ? c.cluster : redact(c.cluster), name: c.name })) : null,
-    contexts: contexts.length ? contexts.map((c) => ({ context: c.context, name: c.name })) : null,
+    // clientcmd's v1 Context has `cluster` and `user` without omitempty: always printed
+    contexts: contexts.length ? contexts.map((c) => ({ context: { cluster: '', user: '', ...c.context }, name: c.name })) : null,
     'current-context': current,
     kind: 'Config',
     preferences: kc.preferences,
@@ -117,6 +122,25 @@ export async function config(ctx: Ctx, args: string[]): Promise<number> {
       if (!kc.contexts.some((c) => c.name === name)) throw cliError(`no context exists with the name: "${name}"`);
       setCurrentContext(kc, name);
       ctx.out(`Switched to context "${name}".\n`);
+      return 0;
+    }
+    case 'set-context': {
+      let name = rest[0] ?? '';
+      if (rest.length > 1) throw cliError('Unexpected args: [' + rest.join(' ') + ']');
+      const kc = ctx.kubeconfig();
+      if (ctx.flags.bool('current')) {
+        if (rest.length) throw cliError('you cannot specify both a context name and --current');
+        name = kc.currentContext;
+        if (!name) throw cliError('no current context is set');
+      }
+      if (!name) throw cliError('you must specify a non-empty context name or --current');
+      const fields: Record<string, string> = {};
+      for (const k of ['cluster', 'user', 'namespace']) {
+        const v = ctx.flags.str(k);
+        if (v !== undefined) fields[k] = v;
+      }
+      const existed = setContextFields(kc, name, fields);
+      ctx.out(`Context "${name}" ${existed ? 'modified' : 'created'}.\n`);
       return 0;
     }
     case undefined:

@@ -103,9 +103,10 @@ export async function get(ctx: Ctx, args: string[]): Promise<number> {
   const tableAccept = TABLE_ACCEPT;
   const tableQuery: Record<string, string> = sortBy ? { includeObject: 'Object' } : {};
   if (f.bool('watch') || f.bool('watch-only')) {
-    if (output.kind !== 'table') throw cliError('skiffctl get --watch supports only table output');
+    if (output.kind !== 'table' && output.kind !== 'name' && output.kind !== 'json' && output.kind !== 'yaml') throw cliError('skiffctl get --watch supports only table, name, json and yaml output');
     if (resolved.length !== 1 || (resolved[0]?.names.length ?? 0) > 1) throw cliError('you may only specify a single resource type');
-    const { watchTable } = require('./watch') as typeof import('./watch');
+    const { watchTable, watchObjects } = require('./watch') as typeof import('./watch');
+    if (output.kind !== 'table') return watchObjects(ctx, resolved[0] as { r: ApiResource; names: string[] }, { allNs, ns, query, watchOnly: f.bool('watch-only'), format: output.kind });
     return watchTable(ctx, resolved[0] as { r: ApiResource; names: string[] }, { allNs, ns, query, wide: output.wide, watchOnly: f.bool('watch-only') });
   }
 

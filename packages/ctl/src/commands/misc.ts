@@ -213,8 +213,9 @@ export async function rollout(ctx: Ctx, args: string[]): Promise<number> {
           await ru.historyRevision(ctx, r, obj, Number(rev));
           break;
         }
-        const rss = await ownedReplicaSets(ctx, obj);
-        const hist = rss.map((rs: Any) => ({ rev: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0), cause: rs.metadata?.annotations?.['kubernetes.io/change-cause'] ?? '<none>' }))
+        const rss = r.kind === 'Deployment' ? await ownedReplicaSets(ctx, obj) : [];
+        const crs = r.kind === 'Deployment' ? [] : await ru.controlledRevisions(ctx, obj);
+        const hist = crs.map((cr: Any) => ({ rev: Number(cr.revision ?? 0), cause: cr.metadata?.annotations?.['kubernetes.io/change-cause'] ?? '<none>' })).concat(rss.map((rs: Any) => ({ rev: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0), cause: rs.metadata?.annotations?.['kubernetes.io/change-cause'] ?? '<none>' })))
           .filter((h) => h.rev > 0).sort((a, b) => a.rev - b.rev);
         ctx.out(`${id} \n`);
         if (hist.length === 0) { ctx.out('No rollout history found.\n'); break; }

@@ -44,8 +44,10 @@ export async function create(ctx: Ctx, args: string[]): Promise<number> {
         if (k in data) throw cliError(`cannot add key ${k}, another key by that name already exists in Data for ConfigMap "${name}"`);
         data[k] = lit.slice(eq + 1);
       }
+      const binaryData = configMapFiles(ctx, name, data);
       const body: Record<string, unknown> = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: ctx.namespace } };
       if (Object.keys(data).length) body.data = data;
+      if (Object.keys(binaryData).length) body.binaryData = binaryData;
       try {
         await client.request('POST', `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/configmaps`, { query: q, body });
       } catch (e) {
@@ -190,4 +192,39 @@ export async function labelOrAnnotate(ctx: Ctx, args: string[], what: 'labels' |
     ctx.out(`${kindName(r)}/${name} ${msg}\n`);
   }
   return 0;
+}
+
+/**
+ * `create configmap --from-file=[key=]path`: a file becomes one key (its base name unless given),
+ * a directory one key per regular file in it (lexical order, subdirectories skipped). UTF-8
+ * content goes to data, anything else base64 to binaryData, like kubectl.
+ */
+function configMapFiles(ctx: Ctx, name: string, data: Record<string, string>): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { basename, join } = require('node:path') as typeof import('node:path');
+  const binary: Record<string, string> = {};
+  const add = (key: string, path: string): void => {
+    if (key in data || key in binary) throw cliError(`cannot add key "${key}", another key by that name already exists in Data for ConfigMap "${name}"`);
+    const buf = fs.readFileSync(path);
+    const text = buf.toString('utf8');
+    if (Buffer.from(text, 'utf8').equals(buf)) data[key] = text;
+    else binary[key] = buf.toString('base64');
+  };
+  for (const src of ctx.flags.arr('from-file')) {
+    const eq = src.indexOf('=');
+    const key = eq > 0 ? src.slice(0, eq) : undefined;
+    const path = eq > 0 ? src.slice(eq + 1) : src;
+    let st: import('node:fs').Stats;
+    try { st = fs.statSync(path); } catch { throw cliError(`error reading ${path}: no such file or directory`); }
+    if (st.isDirectory()) {
+      if (key) throw cliError(`cannot give a key name for a directory path`);
+      for (const f of fs.readdirSync(path).sort()) {
+        const p = join(path, f);
+        if (fs.statSync(p).isFile()) add(f, p);
+      }
+    } else add(key ?? basename(path), path);
+  }
+  return binary;
 }

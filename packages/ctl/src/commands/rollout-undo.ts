@@ -1,4 +1,4 @@
-/** rollout undo and rollout history --revision for deployments (kubectl's DeploymentRollbacker / DeploymentHistoryViewer). */
+/** rollout undo and rollout history --revision: deployments (ReplicaSets), statefulsets and daemonsets (ControllerRevisions). */
 import { Flags } from '../args';
 import { Ctx } from '../context';
 import { ApiResource, kindName, resourcePath } from '../discovery';
@@ -70,7 +70,29 @@ export async function podTemplateText(ctx: Ctx, template: Any): Promise<string> 
   return i >= 0 ? text.slice(i) : text;
 }
 
+/** ControllerRevisions a StatefulSet or DaemonSet controls (kubectl's controlledHistory), by revision. */
+export async function controlledRevisions(ctx: Ctx, obj: Any): Promise<Any[]> {
+  const sel = Object.entries(obj.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const list = await ctx.client().get<{ items?: Any[] }>(`/apis/apps/v1/namespaces/${encodeURIComponent(obj.metadata.namespace)}/controllerrevisions`, { query: { labelSelector: sel } });
+  return (list.items ?? []).filter((cr: Any) => (cr.metadata?.ownerReferences ?? []).some((o: Any) => o.controller && o.uid === obj.metadata.uid))
+    .sort((a: Any, b: Any) => Number(a.revision ?? 0) - Number(b.revision ?? 0));
+}
+
+/** The pod template a ControllerRevision's patch (`{spec:{template:{..., $patch: replace}}}`) restores. */
+function revisionTemplate(cr: Any): Any {
+  const t = JSON.parse(JSON.stringify(cr.data?.spec?.template ?? {}));
+  delete t.$patch;
+  return t;
+}
+
 export async function historyRevision(ctx: Ctx, r: ApiResource, obj: Any, revision: number): Promise<void> {
+  if (r.kind === 'StatefulSet' || r.kind === 'DaemonSet') {
+    const cr = (await controlledRevisions(ctx, obj)).find((x: Any) => Number(x.revision) === revision);
+    if (!cr) throw cliError('unable to find the specified revision');
+    ctx.out(`${kindName(r)}/${obj.metadata.name} with revision #${revision}\n`);
+    ctx.out(`${await podTemplateText(ctx, revisionTemplate(cr))}\n`);
+    return;
+  }
   if (r.kind !== 'Deployment') throw cliError(`skiffctl: rollout history --revision for ${r.kind} is not supported yet`);
   const rss = await ownedReplicaSets(ctx, obj);
   const rs = rss.find((x) => revisionOf(x) === revision);
@@ -84,8 +106,8 @@ export async function undo(ctx: Ctx, r: ApiResource, obj: Any): Promise<void> {
   if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(r.kind)) {
     throw cliError(`error retrieving rollbacker for "${r.kind}", no visitor method exists for {${r.group} ${r.kind}}`);
   }
-  if (r.kind !== 'Deployment') throw cliError(`skiffctl: rollout undo for ${r.kind} is not supported yet`);
   const toRevision = Number(ctx.flags.str('to-revision') ?? '0');
+  if (r.kind !== 'Deployment') return undoFromControllerRevisions(ctx, r, obj, toRevision);
   if (obj.spec?.paused) throw cliError(`you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${name}' and try again`);
   const rss = await ownedReplicaSets(ctx, obj);
   let rs: Any | undefined;
@@ -134,3 +156,39 @@ export async function undo(ctx: Ctx, r: ApiResource, obj: Any): Promise<void> {
   ctx.out(`${id} rolled back${dry === 'server' ? ' (server dry run)' : ''}\n`);
 }
 
+
+/** StatefulSetRollbacker / DaemonSetRollbacker: a strategic merge patch with the revision's data. */
+async function undoFromControllerRevisions(ctx: Ctx, r: ApiResource, obj: Any, toRevision: number): Promise<void> {
+  const history = await controlledRevisions(ctx, obj);
+  if (toRevision === 0 && history.length <= 1) throw cliError('no last revision to roll back to');
+  const target = toRevision === 0 ? history[history.length - 2] : history.find((x: Any) => Number(x.revision) === toRevision);
+  if (!target) throw cliError(`unable to find specified revision ${toRevision} in history`);
+  const id = `${kindName(r)}/${obj.metadata.name}`;
+  // kubectl compares bytes: the revision's raw data against json.Marshal of {spec:{template}} re-encoded
+  // from its Go struct (sorted keys, `creationTimestamp: null` in the template's metadata)
+  const { goJson } = require('../printers/gojson') as typeof import('../printers/gojson');
+  const tmpl = JSON.parse(JSON.stringify(obj.spec?.template ?? {}));
+  tmpl.metadata = { creationTimestamp: null, ...(tmpl.metadata ?? {}) };
+  const currentPatch = goJson({ spec: { template: { ...tmpl, $patch: 'replace' } } });
+  if (currentPatch === goJson(target.data ?? {}, '', '', false)) {
+    ctx.out(`${id} skipped rollback (current template already matches revision ${toRevision})\n`);
+    return;
+  }
+  const dry = ctx.flags.str('dry-run');
+  if (dry === 'client' || dry === 'true') {
+    ctx.out(`${id} will roll back to ${await podTemplateText(ctx, revisionTemplate(target))} (dry run)\n`);
+    return;
+  }
+  try {
+    await ctx.client().request('PATCH', resourcePath(r, obj.metadata.namespace, obj.metadata.name), {
+      contentType: 'application/strategic-merge-patch+json', body: target.data ?? {},
+      query: { dryRun: dry === 'server' ? 'All' : undefined, fieldManager: 'kubectl' },
+    });
+  } catch (e) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ApiError } = require('../client') as typeof import('../client');
+    if (e instanceof ApiError) throw cliError(`failed restoring revision ${toRevision}: ${e.message}`);
+    throw e;
+  }
+  ctx.out(`${id} rolled back${dry === 'server' ? ' (server dry run)' : ''}\n`);
+}

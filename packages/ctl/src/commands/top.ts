@@ -98,6 +98,17 @@ async function topPods(ctx: Ctx, args: string[]): Promise<number> {
     return a.m.metadata.name < b.m.metadata.name ? -1 : a.m.metadata.name > b.m.metadata.name ? 1 : 0;
   });
   const lines: string[] = [];
+  if (f.str('containers') === 'true') {
+    // kubectl's printSinglePodContainerMetrics: one row per container, containers sorted within each pod
+    if (!f.bool('no-headers')) lines.push(`${allNs ? 'NAMESPACE\t' : ''}POD\tNAME\tCPU(cores)\tMEMORY(bytes)\t`);
+    for (const r of rows) {
+      const cs = (r.m.containers ?? []).map((c) => ({ name: c.name, cpu: parseQuantity(c.usage?.cpu), mem: parseQuantity(c.usage?.memory) }));
+      cs.sort((a, b) => (by === 'cpu' ? milli(b.cpu) - milli(a.cpu) : by === 'memory' ? b.mem - a.mem : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const c of cs) lines.push(`${allNs ? `${r.m.metadata.namespace ?? ''}\t` : ''}${r.m.metadata.name}\t${c.name}\t${cpuText(c.cpu)}\t${memText(c.mem)}\t`);
+    }
+    ctx.out(tabwrite(lines.join('\n') + '\n'));
+    return 0;
+  }
   if (!f.bool('no-headers')) lines.push(`${allNs ? 'NAMESPACE\t' : ''}NAME\tCPU(cores)\tMEMORY(bytes)\t`);
   for (const r of rows) lines.push(`${allNs ? `${r.m.metadata.namespace ?? ''}\t` : ''}${r.m.metadata.name}\t${cpuText(r.cpu)}\t${memText(r.mem)}\t`);
   ctx.out(tabwrite(lines.join('\n') + '\n'));

@@ -8,6 +8,7 @@ import { decodeBody, patchTypeOf, wantsTable } from './body';
 import type { RequestInfo } from './request-info';
 import { serveWatch } from './watch-stream';
 import * as hooks from '../registry/api-hooks';
+import { objectKey } from '../registry/keys';
 import type { UserInfo } from './auth';
 
 /** Streams served by agents (logs, exec, attach, port-forward), plugged in by skiff-master. */
@@ -363,21 +364,35 @@ async function handleSubresource(ctx: HandlerContext, ri: RequestInfo, req: Requ
   throw StatusError.methodNotAllowed(`the server does not allow this method on the requested resource (${sub})`);
 }
 
-/** Binds a pod to a node: the scheduler's only write. */
+/**
+ * Binds a pod to a node: the scheduler's only write. ONE compare-and-swap write sets
+ * spec.nodeName and the PodScheduled condition together (as Kubernetes' binding REST does),
+ * retried on a concurrent change; 409 when the pod is already bound or being deleted.
+ */
 export async function bindPod(registry: Registry, namespace: string, name: string, node: string): Promise<KObject> {
   const info = findByKind('v1', 'Pod')!;
-  const pod = await registry.get(info, namespace, name);
-  const spec = (pod.spec ?? {}) as { nodeName?: string };
-  if (pod.metadata.deletionTimestamp) throw StatusError.conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
-  if (spec.nodeName) throw StatusError.conflict('pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-  const next = deepCopy(pod);
-  (next.spec as { nodeName?: string }).nodeName = node;
-  const r = await registry.update(info, namespace, name, next, { fieldManager: 'skiff-scheduler', systemWrite: true });
-  // The PodScheduled condition goes through the status subresource, as the scheduler does.
-  const status = (deepCopy(r.object.status ?? {}) as { conditions?: Record<string, unknown>[] });
-  const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-  conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
-  status.conditions = conds;
-  const withStatus = { ...r.object, status };
-  return (await registry.update(info, namespace, name, withStatus, { subresource: 'status' })).object;
+  const key = objectKey(info, namespace, name);
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const sv = await registry.storage.get(key);
+    if (!sv) throw StatusError.notFound(info.plural, name, info.group);
+    const pod = registry.decode(info, sv);
+    const spec = (pod.spec ?? {}) as { nodeName?: string };
+    if (pod.metadata.deletionTimestamp) throw StatusError.conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
+    if (spec.nodeName) throw StatusError.conflict('pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    const next = deepCopy(pod);
+    next.spec = { ...(next.spec ?? {}), nodeName: node };
+    hooks.trackManagedFields(info, pod, next, 'skiff-scheduler', 'Update');
+    const status = (next.status ?? {}) as { conditions?: Record<string, unknown>[] };
+    const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    status.conditions = conds;
+    next.status = status;
+    // The stored form: metadata first, without resourceVersion (the mod revision is the version).
+    const { metadata: { resourceVersion: _rv, ...metadata }, ...rest } = next;
+    const rev = await registry.storage.update(key, JSON.stringify({ metadata, ...rest }), sv.modRevision);
+    if (rev === undefined) continue;
+    next.metadata.resourceVersion = String(rev);
+    return next;
+  }
+  throw StatusError.conflict('pods', name, 'the object has been modified; please apply your changes to the latest version and try again');
 }

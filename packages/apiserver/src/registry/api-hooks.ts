@@ -197,6 +197,42 @@ export async function admitCreate(registry: Registry, info: ResourceInfo, obj: K
   else if (info.group === 'scheduling.k8s.io' && info.kind === 'PriorityClass') await admitPriorityClass(registry, obj);
 }
 
+/**
+ * "No PriorityClass is the global default" remembered per registry for a short while, so the
+ * common pod create (no priorityClassName, no default class) makes no extra etcd read. Any
+ * PriorityClass written through this registry forgets it at once (a generation counter keeps
+ * a list that raced with the write from bringing it back); deletions can only keep it true.
+ * Only a default class created through another master can go unseen, for at most the TTL.
+ */
+const NO_DEFAULT_TTL_MS = 2000;
+interface DefaultClassState { generation: number; noDefaultUntil: number }
+const defaultClassStates = new WeakMap<Registry, DefaultClassState>();
+
+function defaultClassState(registry: Registry): DefaultClassState {
+  let st = defaultClassStates.get(registry);
+  if (!st) {
+    const created: DefaultClassState = { generation: 0, noDefaultUntil: 0 };
+    st = created;
+    defaultClassStates.set(registry, created);
+    registry.onWrite((info) => {
+      if (info.group === 'scheduling.k8s.io' && info.kind === 'PriorityClass') {
+        created.generation++;
+        created.noDefaultUntil = 0;
+      }
+    });
+  }
+  return st;
+}
+
+function noGlobalDefault(registry: Registry): boolean {
+  return defaultClassState(registry).noDefaultUntil > Date.now();
+}
+
+function rememberNoGlobalDefault(registry: Registry, generation: number): void {
+  const st = defaultClassState(registry);
+  if (st.generation === generation) st.noDefaultUntil = Date.now() + NO_DEFAULT_TTL_MS;
+}
+
 async function admitPodPriority(registry: Registry, pod: KObject): Promise<void> {
   if (!isPlainObject(pod.spec)) return;
   const spec = pod.spec as { priorityClassName?: unknown; priority?: unknown; preemptionPolicy?: unknown };
@@ -205,8 +241,12 @@ async function admitPodPriority(registry: Registry, pod: KObject): Promise<void>
   const forbid = (msg: string): StatusError => new StatusError(403, 'Forbidden', `pods "${name}" is forbidden: ${msg}`, { name, kind: 'pods' });
   let className = typeof spec.priorityClassName === 'string' ? spec.priorityClassName : '';
   let cls: PriorityClassFields | undefined;
-  if (className === '') {
+  if (className === '' && noGlobalDefault(registry)) {
+    // Without a class only a global default class matters, and none exists: no read.
+  } else if (className === '') {
+    const gen = defaultClassState(registry).generation;
     const defaults = (await registry.list(pcInfo, undefined, {})).items.filter((c) => (c as PriorityClassFields).globalDefault === true);
+    if (defaults.length === 0) rememberNoGlobalDefault(registry, gen);
     const lowest = defaults.sort((a, b) => ((a as PriorityClassFields).value ?? 0) - ((b as PriorityClassFields).value ?? 0))[0];
     if (lowest) {
       className = lowest.metadata.name ?? '';

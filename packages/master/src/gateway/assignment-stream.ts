@@ -3,32 +3,27 @@ import type { Registry, WatchEvent } from '@skiff/apiserver';
 import type { Logger } from '@skiff/logging';
 import type { Assignment, AssignmentType } from './agent-proto';
 import { podReferences, refKey, type RefKind } from './pod-references';
+import { acquireSharedWatches, type ClusterWideKind } from './shared-watches';
 
 interface Closable { close(): void | Promise<void> }
 
-/** Objects every node gets in full (for its service proxy and DNS), by assignment field. */
-type ClusterWideKind = 'service' | 'endpoints' | 'endpointslice';
 
 /**
- * One node's assignment stream: the pods bound to it (a registry watch with
- * fieldSelector spec.nodeName=<node>), the ConfigMaps/Secrets those pods
- * reference, and every Service, Endpoints and EndpointSlice. Sends the full
+ * One node's assignment stream: the pods bound to it, the ConfigMaps/Secrets/
+ * claims/volumes those pods reference, and every Service, Endpoints and
+ * EndpointSlice. The events come from the master's shared watches
+ * (shared-watches.ts: one registry watch per kind for all nodes, pods
+ * dispatched by spec.nodeName), not from watches of its own. Sends the full
  * state as ADDED, then SYNC, then changes; a referenced object always goes out
  * before the pod that needs it. Events are handled one at a time in arrival order.
  */
 export class AssignmentStream {
-  private readonly podInfo = findByKind('v1', 'Pod')!;
   private readonly cmInfo = findByKind('v1', 'ConfigMap')!;
   private readonly secretInfo = findByKind('v1', 'Secret')!;
   private readonly pvcInfo = findByKind('v1', 'PersistentVolumeClaim')!;
   private readonly pvInfo = findByKind('v1', 'PersistentVolume')!;
   /** Claim key -> the PV it was bound to when sent (the PV is referenced through the claim). */
   private readonly claimVolumes = new Map<string, string>();
-  private readonly clusterWide: [ClusterWideKind, ResourceInfo][] = [
-    ['service', findByKind('v1', 'Service')!],
-    ['endpoints', findByKind('v1', 'Endpoints')!],
-    ['endpointslice', findByKind('discovery.k8s.io/v1', 'EndpointSlice')!],
-  ];
   private readonly watches: Closable[] = [];
   /** Pod uid -> the object keys it references. */
   private readonly podRefs = new Map<string, Set<string>>();
@@ -46,17 +41,18 @@ export class AssignmentStream {
   ) {}
 
   async start(): Promise<void> {
-    const rev = String(await this.registry.storage.currentRevision());
-    const onError = (e: Error): void => this.stopWith(e);
-    for (const [kind, info] of [['configmap', this.cmInfo], ['secret', this.secretInfo], ['pvc', this.pvcInfo], ['pv', this.pvInfo]] as const) {
-      this.watches.push(await this.registry.watch(info, undefined, { resourceVersion: rev }, (ev) => this.enqueue(() => this.onObject(kind, info, ev)), onError));
-    }
-    // Without a resourceVersion a watch delivers the current objects as ADDED before it returns.
-    for (const [kind, info] of this.clusterWide) {
-      this.watches.push(await this.registry.watch(info, undefined, {}, (ev) => this.enqueue(async () => this.onClusterWide(kind, ev)), onError));
-    }
-    this.watches.push(await this.registry.watch(this.podInfo, undefined, { fieldSelector: `spec.nodeName=${this.nodeName}` },
-      (ev) => this.enqueue(() => this.onPod(ev)), onError));
+    const hub = acquireSharedWatches(this.registry);
+    this.watches.push({ close: () => hub.release() });
+    await hub.start();
+    if (this.closed) return;
+    // Subscribing hands over the cluster-wide objects and this node's pods as ADDED in the same tick.
+    const unsubscribe = hub.subscribe(this.nodeName, {
+      pod: (ev) => this.enqueue(() => this.onPod(ev)),
+      clusterWide: (kind, ev) => this.enqueue(async () => this.onClusterWide(kind, ev)),
+      referenced: (kind, ev) => this.enqueue(() => this.onObject(kind, ev)),
+      error: (e) => this.stopWith(e),
+    });
+    this.watches.unshift({ close: unsubscribe });
     this.enqueue(async () => this.send({ type: 'SYNC' }));
   }
 
@@ -102,7 +98,7 @@ export class AssignmentStream {
     this.dropUnreferenced();
   }
 
-  private async onObject(kind: RefKind, _info: ResourceInfo, ev: WatchEvent): Promise<void> {
+  private async onObject(kind: RefKind, ev: WatchEvent): Promise<void> {
     const o = ev.object;
     const key = refKey(kind, kind === 'pv' ? '' : o.metadata.namespace ?? 'default', o.metadata.name ?? '');
     if (ev.type === 'DELETED') {
@@ -164,7 +160,8 @@ export class AssignmentStream {
   }
 
   private emit(type: AssignmentType, kind: 'pod' | RefKind | ClusterWideKind, o: KObject): void {
-    const json = Buffer.from(JSON.stringify(o));
+    let json = serialized.get(o);
+    if (!json) serialized.set(o, json = Buffer.from(JSON.stringify(o)));
     if (kind === 'pvc' || kind === 'pv') {
       this.send(kind === 'pvc' ? { type, persistentvolumeclaim_json: json } : { type, persistentvolume_json: json });
       return;
@@ -173,3 +170,6 @@ export class AssignmentStream {
       : kind === 'service' ? { type, service_json: json } : kind === 'endpoints' ? { type, endpoints_json: json } : { type, endpointslice_json: json });
   }
 }
+
+/** Serialized form of objects shared by many streams (Services, Endpoints, ...), encoded once. */
+const serialized = new WeakMap<KObject, Buffer>();

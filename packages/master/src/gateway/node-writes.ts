@@ -107,17 +107,33 @@ export async function writePodStatus(
   registry: Registry, nodeName: string, r: { namespace: string; name: string; uid: string; status: unknown },
 ): Promise<{ podGone: boolean; deleted: boolean }> {
   const info = podInfo();
-  const pod = await registry.tryGet(info, r.namespace, r.name);
-  if (!pod || pod.metadata.uid !== r.uid) return { podGone: true, deleted: false };
-  if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== nodeName) {
-    throw StatusError.forbidden(`pod ${r.namespace}/${r.name} is not bound to node "${nodeName}"`);
-  }
   if (!isPlainObject(r.status)) throw StatusError.badRequest('status_json must be a PodStatus object');
+  // The common case in one read-modify-write: the JSON patch's tests check the pod is still the
+  // same one (uid) and bound to this node in the same compare-and-swap as the status write.
+  let pod: KObject | undefined;
   try {
-    await registry.update(info, r.namespace, r.name, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status: r.status }, { subresource: 'status' });
+    pod = (await registry.patch(info, r.namespace, r.name, 'json', [
+      { op: 'test', path: '/metadata/uid', value: r.uid },
+      { op: 'test', path: '/spec/nodeName', value: nodeName },
+      { op: 'add', path: '/status', value: r.status },
+    ], { subresource: 'status' })).object;
   } catch (e) {
     if (e instanceof StatusError && e.code === 404) return { podGone: true, deleted: false };
-    throw e;
+    // A failed test (422): tell a replaced pod from a foreign one, as below.
+    if (!(e instanceof StatusError && e.code === 422)) throw e;
+  }
+  if (!pod) {
+    pod = await registry.tryGet(info, r.namespace, r.name);
+    if (!pod || pod.metadata.uid !== r.uid) return { podGone: true, deleted: false };
+    if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== nodeName) {
+      throw StatusError.forbidden(`pod ${r.namespace}/${r.name} is not bound to node "${nodeName}"`);
+    }
+    try {
+      await registry.update(info, r.namespace, r.name, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status: r.status }, { subresource: 'status' });
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return { podGone: true, deleted: false };
+      throw e;
+    }
   }
   if (pod.metadata.deletionTimestamp && containersStopped(r.status)) {
     try {
